@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse, reverse_lazy
+from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
+
+from contacts import services, timeline
+from contacts.forms import ContactForm, ContactSearchForm, TimelineFilterForm
+from contacts.models import Activity, Contact
+
+LIST_COLUMNS = ("id", "email", "first_name", "last_name", "company", "country", "last_activity_at")
+
+
+def search_contacts(query: str) -> QuerySet[Contact]:
+    """Contacts matching every word of query in their name, email or company (any case)."""
+    contacts = Contact.objects.all()
+    for term in query.casefold().split():
+        contacts = contacts.filter(search_text__contains=term)
+    return contacts
+
+
+class ContactListView(ListView):
+    template_name = "contacts/contact_list.html"
+    context_object_name = "contacts"
+
+    def get_search_form(self) -> ContactSearchForm:
+        form = ContactSearchForm(self.request.GET)
+        form.is_valid()
+        return form
+
+    def get_paginate_by(self, queryset: Any) -> int:
+        return self.get_search_form().cleaned_data.get("per_page") or 50
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        query = self.get_search_form().cleaned_data.get("q") or ""
+        return search_contacts(query).only(*LIST_COLUMNS).order_by("-created_at", "-id")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = self.get_search_form()
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context.update(search_form=form, query=form.cleaned_data.get("q") or "",
+                       query_string=params.urlencode())
+        return context
+
+
+class ContactDetailView(DetailView):
+    model = Contact
+    template_name = "contacts/contact_detail.html"
+    timeline_page_size = 25
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        filter_form = TimelineFilterForm(self.request.GET)
+        kind = filter_form.cleaned_data.get("kind") if filter_form.is_valid() else ""
+        activities = self.object.activities.order_by("-occurred_at", "-id")
+        if kind:
+            activities = activities.filter(kind=kind)
+        page = Paginator(activities, self.timeline_page_size).get_page(self.request.GET.get("page"))
+        context.update(
+            filter_form=filter_form,
+            page_obj=page,
+            entries=[timeline_entry(activity) for activity in page],
+            query_string=f"kind={kind}" if kind else "",
+        )
+        return context
+
+
+class ContactCreateView(CreateView):
+    model = Contact
+    form_class = ContactForm
+    template_name = "contacts/contact_form.html"
+
+    def form_valid(self, form: ContactForm) -> HttpResponse:
+        try:
+            contact = form.save_via_services()
+        except IntegrityError:
+            # Created by someone else after our duplicate check.
+            form.add_error("email", "A contact with this email already exists.")
+            return self.form_invalid(form)
+        messages.success(self.request, f"Contact {contact} created.")
+        return redirect(contact_url(contact))
+
+
+class ContactUpdateView(UpdateView):
+    model = Contact
+    form_class = ContactForm
+    template_name = "contacts/contact_form.html"
+
+    def form_valid(self, form: ContactForm) -> HttpResponse:
+        try:
+            contact = form.save_via_services()
+        except IntegrityError:
+            form.add_error("email", "A contact with this email already exists.")
+            return self.form_invalid(form)
+        messages.success(self.request, "Contact saved.")
+        return redirect(contact_url(contact))
+
+
+class ContactDeleteView(DeleteView):
+    model = Contact
+    template_name = "contacts/contact_confirm_delete.html"
+    success_url = reverse_lazy("contacts:list")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        contact = self.get_object()
+        services.delete_contact(contact)
+        messages.success(self.request, f"Contact {contact} deleted.")
+        return redirect(self.success_url)
+
+
+def timeline_entry(activity: Activity) -> tuple[Activity, timeline.ActivityKind, list[str]]:
+    kind = timeline.get_kind(activity.kind)
+    return activity, kind, kind.render_details(activity.details)
+
+
+def contact_url(contact: Contact) -> str:
+    return reverse("contacts:detail", args=[contact.pk])

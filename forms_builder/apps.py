@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class FormsBuilderConfig(AppConfig):
+    name = "forms_builder"

@@ -1,0 +1,65 @@
+"""Shared fixtures: a fixed cast of users, signed-in clients, and no network beyond loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts.models import Role, User
+
+PASSWORD = "correct horse battery staple"
+
+
+def _is_loopback(address: Any) -> bool:
+    if isinstance(address, str):  # AF_UNIX path
+        return True
+    host = address[0]
+    if host in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _block_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests may talk to services on this machine only."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(self: socket.socket, address: Any) -> Any:
+        if not _is_loopback(address):
+            raise OSError(f"Network access outside loopback is blocked in tests: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    yield
+
+
+@pytest.fixture
+def admin(db: None) -> User:
+    return User.objects.create_user("alice", "alice@example.com", PASSWORD, role=Role.ADMIN)
+
+
+@pytest.fixture
+def marketer(db: None) -> User:
+    return User.objects.create_user("bob", "bob@example.com", PASSWORD, role=Role.MARKETER)
+
+
+@pytest.fixture
+def admin_client(admin: User) -> Client:
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def marketer_client(marketer: User) -> Client:
+    client = Client()
+    client.force_login(marketer)
+    return client
