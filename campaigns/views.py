@@ -6,5 +6,5 @@ class IndexView(TemplateView):
     extra_context = {
         "section_title": "Campaigns",
         "section_icon": "bi-diagram-3",
-        "empty_message": "No campaigns yet. The campaign builder arrives with the campaigns feature.",
+        "empty_message": "No campaigns yet. The campaign builder arrives with its feature.",
     }

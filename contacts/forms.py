@@ -42,7 +42,7 @@ class ContactForm(forms.ModelForm):
 class ContactSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
     per_page = forms.TypedChoiceField(
-        required=False, coerce=int, choices=[(n, n) for n in (25, 50, 100, 200)], empty_value=50
+        required=False, coerce=int, choices=[(n, n) for n in (25, 50, 100, 200)], empty_value=None
     )
 
 

@@ -9,7 +9,15 @@ from django.db.models.functions import Lower, Trim
 from accounts.models import time_zone_choices
 
 # Fields a writer (form, import, sync) may set through upsert_contact, in display order.
-CONTACT_FIELDS = ("first_name", "last_name", "company", "job_title", "phone", "country", "time_zone")
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "job_title",
+    "phone",
+    "country",
+    "time_zone",
+)
 
 
 class Contact(models.Model):
@@ -43,6 +51,12 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def save(self, **kwargs: Any) -> None:
+        self.search_text = self.compute_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(**kwargs)
+
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
@@ -50,12 +64,6 @@ class Contact(models.Model):
     def compute_search_text(self) -> str:
         parts = (self.first_name, self.last_name, self.email, self.company)
         return " ".join(part for part in parts if part).casefold()
-
-    def save(self, **kwargs: Any) -> None:
-        self.search_text = self.compute_search_text()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
-        super().save(**kwargs)
 
 
 class Activity(models.Model):

@@ -109,19 +109,25 @@ def upsert_contact(
                 # Someone else created it between our read and our insert.
                 contact = Contact.objects.select_for_update().get(email=normalised)
             else:
-                record_activity(contact, CONTACT_CREATED, "Contact created", details={"source": source})
+                record_activity(
+                    contact, CONTACT_CREATED, "Contact created", details={"source": source}
+                )
                 return UpsertResult(contact, created=True)
         changes = apply_values(contact, values, overwrite=overwrite)
         if changes:
             contact.save(update_fields=[*changes, "updated_at"])
             record_activity(
-                contact, CONTACT_UPDATED, "Contact updated",
+                contact,
+                CONTACT_UPDATED,
+                "Contact updated",
                 details={"source": source, "changes": _printable(changes)},
             )
         return UpsertResult(contact, created=False, changes=changes)
 
 
-def update_contact(contact: Contact, *, email: str, source: str = "manual", **fields: Any) -> Contact:
+def update_contact(
+    contact: Contact, *, email: str, source: str = "manual", **fields: Any
+) -> Contact:
     """Save an edit made by a person: every given field is set, blank included."""
     normalised = clean_email(email)
     values = clean_contact_fields(fields)
@@ -138,7 +144,9 @@ def update_contact(contact: Contact, *, email: str, source: str = "manual", **fi
         with transaction.atomic():
             contact.save(update_fields=[*changes, "updated_at"])
             record_activity(
-                contact, CONTACT_UPDATED, "Contact updated",
+                contact,
+                CONTACT_UPDATED,
+                "Contact updated",
                 details={"source": source, "changes": _printable(changes)},
             )
     return contact

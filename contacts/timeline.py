@@ -64,6 +64,7 @@ def register_core_kinds() -> None:
         ActivityKind(CONTACT_UPDATED, "Contact updated", "bi-pencil", render_changed_fields)
     )
     register_kind(
-        ActivityKind(CONTACT_IMPORTED, "Imported from a file", "bi-file-earmark-arrow-up",
-                     render_import)
+        ActivityKind(
+            CONTACT_IMPORTED, "Imported from a file", "bi-file-earmark-arrow-up", render_import
+        )
     )

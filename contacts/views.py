@@ -47,8 +47,11 @@ class ContactListView(ListView):
         form = self.get_search_form()
         params = self.request.GET.copy()
         params.pop("page", None)
-        context.update(search_form=form, query=form.cleaned_data.get("q") or "",
-                       query_string=params.urlencode())
+        context.update(
+            search_form=form,
+            query=form.cleaned_data.get("q") or "",
+            query_string=params.urlencode(),
+        )
         return context
 
 

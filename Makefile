@@ -1,0 +1,52 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+VENDOR := static/vendor
+
+.PHONY: run test install assets migrate lint bench clean
+
+run: install assets migrate  ## Set up and serve Convene on http://127.0.0.1:8000 (embedded defaults)
+	@mkdir -p var
+	@if [ ! -f var/.demo-seeded ]; then $(MANAGE) seed_demo && touch var/.demo-seeded; \
+	else $(MANAGE) seed_demo --sign-in-only; fi
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: install assets  ## Install what the tests need and run the whole suite
+	$(MAKE) lint
+	$(BIN)/pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+# Front-end assets come from the npm registry and are copied into static/vendor: no CDN.
+assets: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bootstrap $(VENDOR)/bootstrap-icons
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css* node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* $(VENDOR)/bootstrap/
+	cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts $(VENDOR)/bootstrap-icons/
+	@touch $@
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy .
+	$(MANAGE) makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python bench/import_contacts.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var
