@@ -47,8 +47,12 @@ def test_admins_open_every_page(admin_client: Client, url: str) -> None:
 def test_marketer_cannot_create_users_by_posting(marketer_client: Client) -> None:
     response = marketer_client.post(
         "/accounts/users/new/",
-        {"username": "mallory", "password1": "x-Very-long-pass-1", "password2": "x-Very-long-pass-1",
-         "role": Role.ADMIN},
+        {
+            "username": "mallory",
+            "password1": "x-Very-long-pass-1",
+            "password2": "x-Very-long-pass-1",
+            "role": Role.ADMIN,
+        },
     )
     assert response.status_code == 403
     assert not User.objects.filter(username="mallory").exists()
@@ -99,8 +103,13 @@ def test_sign_out_needs_a_post(marketer_client: Client) -> None:
 def test_admin_creates_a_marketer(admin_client: Client) -> None:
     response = admin_client.post(
         "/accounts/users/new/",
-        {"username": "carol", "email": "carol@example.com", "role": Role.MARKETER,
-         "password1": "a-Long-enough-pass-9", "password2": "a-Long-enough-pass-9"},
+        {
+            "username": "carol",
+            "email": "carol@example.com",
+            "role": Role.MARKETER,
+            "password1": "a-Long-enough-pass-9",
+            "password2": "a-Long-enough-pass-9",
+        },
     )
     assert response.status_code == 302
     carol = User.objects.get(username="carol")
@@ -125,8 +134,12 @@ def test_profile_time_zone_changes_how_times_are_shown(
 ) -> None:
     response = marketer_client.post(
         "/accounts/profile/",
-        {"first_name": "Bob", "last_name": "", "email": "bob@example.com",
-         "time_zone": "Asia/Tokyo"},
+        {
+            "first_name": "Bob",
+            "last_name": "",
+            "email": "bob@example.com",
+            "time_zone": "Asia/Tokyo",
+        },
     )
     assert response.status_code == 302
     marketer.refresh_from_db()

@@ -75,11 +75,13 @@ def test_a_bad_page_size_falls_back_to_the_default(marketer_client: Client) -> N
 def test_search_matches_name_email_and_company_in_any_case(
     marketer_client: Client, query: str, expected: set[str]
 ) -> None:
-    services.upsert_contact("jm@example.com", first_name="Jürgen", last_name="Müller",
-                            company="Acme Groß")
+    services.upsert_contact(
+        "jm@example.com", first_name="Jürgen", last_name="Müller", company="Acme Groß"
+    )
     services.upsert_contact("o'brien@example.com", first_name="Siobhán", last_name="O'Brien")
-    services.upsert_contact("ly@example.com", first_name="太郎", last_name="山田",
-                            company="ACME Japan")
+    services.upsert_contact(
+        "ly@example.com", first_name="太郎", last_name="山田", company="ACME Japan"
+    )
     response = marketer_client.get("/contacts/", {"q": query})
     shown = {contact.email for contact in response.context["contacts"]}
     assert shown == expected
@@ -94,8 +96,13 @@ def test_search_for_nothing_found_says_so(marketer_client: Client) -> None:
 def test_create_contact_then_find_its_page(marketer_client: Client) -> None:
     response = marketer_client.post(
         "/contacts/new/",
-        {"email": "  Renée.D'Arc@Example.com ".replace("é", "e"), "first_name": "Renée 🌸",
-         "last_name": "D'Arc", "country": "France", "time_zone": "Europe/Paris"},
+        {
+            "email": "  Renée.D'Arc@Example.com ".replace("é", "e"),
+            "first_name": "Renée 🌸",
+            "last_name": "D'Arc",
+            "country": "France",
+            "time_zone": "Europe/Paris",
+        },
     )
     contact = Contact.objects.get()
     assert response.status_code == 302
@@ -107,7 +114,9 @@ def test_create_contact_then_find_its_page(marketer_client: Client) -> None:
     assert "Contact created" in page
 
 
-@pytest.mark.parametrize("typed", ["taken@example.com", "TAKEN@example.com", "  Taken@Example.COM  "])
+@pytest.mark.parametrize(
+    "typed", ["taken@example.com", "TAKEN@example.com", "  Taken@Example.COM  "]
+)
 def test_a_duplicate_email_is_refused_with_a_field_error(
     marketer_client: Client, typed: str
 ) -> None:
@@ -179,8 +188,9 @@ def test_unknown_contact_is_404(marketer_client: Client) -> None:
 def add_activities(contact: Contact, count: int, kind: str = "note") -> None:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     Activity.objects.bulk_create(
-        Activity(contact=contact, kind=kind, title=f"{kind} {n}",
-                 occurred_at=start + timedelta(hours=n))
+        Activity(
+            contact=contact, kind=kind, title=f"{kind} {n}", occurred_at=start + timedelta(hours=n)
+        )
         for n in range(count)
     )
 
@@ -193,7 +203,9 @@ def test_timeline_is_newest_first_and_paginated(marketer_client: Client) -> None
     titles = re.findall(r"<strong>(note \d+)</strong>", first)
     assert titles == [f"note {n}" for n in range(29, 4, -1)]
     second = marketer_client.get(f"/contacts/{contact.pk}/?page=2").content.decode()
-    assert re.findall(r"<strong>(note \d+)</strong>", second) == [f"note {n}" for n in range(4, -1, -1)]
+    assert re.findall(r"<strong>(note \d+)</strong>", second) == [
+        f"note {n}" for n in range(4, -1, -1)
+    ]
 
 
 def test_timeline_filters_by_kind(marketer_client: Client) -> None:
@@ -210,8 +222,12 @@ def test_timeline_times_are_shown_in_the_viewers_time_zone(
     marketer_client: Client, marketer: User
 ) -> None:
     contact = services.upsert_contact("tz@example.com").contact
-    Activity.objects.create(contact=contact, kind="note", title="Late call",
-                            occurred_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
+    Activity.objects.create(
+        contact=contact,
+        kind="note",
+        title="Late call",
+        occurred_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC),
+    )
     marketer.time_zone = "Asia/Tokyo"
     marketer.save()
     page = marketer_client.get(f"/contacts/{contact.pk}/?kind=").content.decode()
