@@ -14,7 +14,8 @@ STRONG_KEY = "k" * 20 + "-Zq8!vP3#rT6@wX1$yB4%nM7^cF0&hJ2*"
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    ignored = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean_env = {k: v for k, v in os.environ.items() if k not in ignored}
     clean_env.update(env)
     return subprocess.run(  # noqa: S603 - fixed interpreter and arguments
         [sys.executable, "manage.py", *args],
