@@ -28,16 +28,17 @@ CHROMIUM_ARGS = [
 def browser() -> Iterator[Browser]:
     if not shutil.which(CHROMIUM):
         pytest.fail(f"Chromium is missing at {CHROMIUM}: install Debian's chromium (see .ci/run).")
-    with sync_playwright() as playwright:
+    # Playwright's event loop runs in this thread while tests and live_server set-up use the
+    # ORM synchronously.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
 
 @pytest.fixture
-def page(browser: Browser, monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
-    # Playwright's event loop runs in this thread while the test uses the ORM synchronously.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(locale="en-GB", timezone_id="Europe/Berlin")
     context.set_default_timeout(15_000)
     page = context.new_page()
