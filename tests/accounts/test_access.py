@@ -144,3 +144,9 @@ def test_profile_time_zone_changes_how_times_are_shown(
     assert response.status_code == 302
     marketer.refresh_from_db()
     assert marketer.time_zone == "Asia/Tokyo"
+
+
+def test_the_403_page_is_friendly(marketer_client: Client) -> None:
+    response = marketer_client.get("/plugins/")
+    assert response.status_code == 403
+    assert b"You do not have access to this page" in response.content
