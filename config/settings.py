@@ -165,6 +165,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CONTACT_IMPORT_MAX_BYTES = env.int("CONTACT_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# GoTo. With GOTO_EMULATOR=1 (the default in development) the local GoTo emulator, mounted at
+# /goto-emulator/ on this site, answers instead of GoTo, so everything works offline.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+GOTO_EMULATOR = env.bool("GOTO_EMULATOR", default=DEBUG)
+_goto_emulator_url = f"{SITE_URL}/goto-emulator"
+GOTO_AUTH_BASE_URL = env.str(
+    "GOTO_AUTH_BASE_URL",
+    default=_goto_emulator_url if GOTO_EMULATOR else "https://authentication.logmeininc.com",
+).rstrip("/")
+GOTO_API_BASE_URL = env.str(
+    "GOTO_API_BASE_URL",
+    default=_goto_emulator_url if GOTO_EMULATOR else "https://api.getgo.com",
+).rstrip("/")
+# Key for encrypting GoTo secrets and tokens at rest (Fernet). Default: derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
+
 # Security. Production (DEBUG=0) gets secure cookies, HSTS and an HTTPS redirect by default;
 # each can be turned off when a proxy in front handles it.
 SESSION_COOKIE_HTTPONLY = True
