@@ -208,18 +208,18 @@ class GoToApi:
         self, method: str, path: str, *, params: Params | None = None, body: JsonValue = None
     ) -> object:
         """Parsed JSON of a 2xx answer (None for an empty one); raises errors.GoToError."""
-        token = self._tokens.access_token()
-        response = self._send(method, path, token, params, body)
+        tokens = [self._tokens.access_token()]  # every token used, to redact from errors
+        response = self._send(method, path, tokens[-1], params, body)
         if _is_token_rejection(response):
             # Exactly one refresh and one retry; a second rejection is reported, not looped on.
-            token = self._tokens.refresh_after_rejection(token)
-            response = self._send(method, path, token, params, body)
+            tokens.append(self._tokens.refresh_after_rejection(tokens[-1]))
+            response = self._send(method, path, tokens[-1], params, body)
             if _is_token_rejection(response):
                 raise _http_error(
-                    response, method, path, token, self._now(), errors.AuthenticationFailed
+                    response, method, path, tokens, self._now(), errors.AuthenticationFailed
                 )
         if not 200 <= response.status_code < 300:
-            raise _http_error(response, method, path, token, self._now())
+            raise _http_error(response, method, path, tokens, self._now())
         return _parse_json(response, method, path)
 
     def _send(
@@ -369,28 +369,31 @@ def _error_class(status: int) -> type[errors.GoToError]:
     }.get(status, errors.ClientError if 400 <= status < 500 else errors.GoToError)
 
 
-def _redact(text: str, token: str) -> str:
-    return text.replace(token, "[redacted]") if token else text
+def _redact(text: str, tokens: list[str]) -> str:
+    for token in tokens:
+        if token:
+            text = text.replace(token, "[redacted]")
+    return text
 
 
 def _http_error(
     response: requests.Response,
     method: str,
     path: str,
-    token: str,
+    tokens: list[str],
     now: datetime,
     cls: type[errors.GoToError] | None = None,
 ) -> errors.GoToError:
     status = response.status_code
     body = _json_body(response)
-    code, description, incident = (_redact(part, token) for part in _error_fields(body))
+    code, description, incident = (_redact(part, tokens) for part in _error_fields(body))
     message = f"GoTo answered {status} to {method} {path}"
     if code:
         message += f": {code}"
     if description:
         message += f" ({description[:200]})"
     details = {
-        key: _redact(value, token) if isinstance(value, str) else value
+        key: _redact(value, tokens) if isinstance(value, str) else value
         for key, value in (body.items() if isinstance(body, dict) else ())
     }
     error = (cls or _error_class(status))(
