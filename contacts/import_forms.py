@@ -59,7 +59,9 @@ class ImportUploadForm(forms.Form):
 class ImportMappingForm(forms.Form):
     """One select per column of the file, named col_<index>."""
 
-    def __init__(self, *args: Any, headers: list[str], mapping: dict[str, str], **kwargs: Any):
+    def __init__(
+        self, *args: Any, headers: list[str], mapping: dict[str, str], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.headers = headers
         for index, header in enumerate(headers):

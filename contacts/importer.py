@@ -172,6 +172,7 @@ def detect_delimiter(text: str) -> str:
     sample = text[:65536]
     best, best_score = ",", (0, 0)
     for candidate in DELIMITERS:
+        # Not strict, and the sample is shorter than csv's field limit: this cannot raise.
         reader = csv.reader(io.StringIO(sample, newline=""), delimiter=candidate)
         rows = [row for row in islice(reader, 50) if not _is_blank(row)]
         if len(sample) < len(text) and len(rows) > 1:

@@ -144,6 +144,7 @@ def test_blank_lines_are_ignored_and_not_counted() -> None:
         (b'email,company\na@example.com,"Open\nb@example.com,X\n', "Line 2: a quoted value starts"),
         (b'email,company\na@example.com,"Ab" cd\n', "Line 2: a closing quote is followed"),
         (b"email" + b",x" * 200 + b"\na@example.com\n", "The file has 201 columns; up to 200"),
+        (b"email\n" + b"a" * 140_000 + b"\n", "Line 2: a value is far too long"),
     ],
 )
 def test_files_that_cannot_be_imported_are_refused_with_a_reason(data: bytes, message: str) -> None:
