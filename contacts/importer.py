@@ -19,6 +19,7 @@ import codecs
 import csv
 import io
 import logging
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,8 +49,10 @@ ENCODING_LABELS = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8 with byte-order mark",
     "utf-16": "UTF-16",
+    "cp1252": "Windows-1252 (Latin-1 with € and curly quotes)",
     "latin-1": "Latin-1 (ISO-8859-1)",
 }
+WINDOWS_1252_ONLY_BYTES = re.compile(rb"[\x80-\x9f]")
 CUSTOM_PREFIX = "custom:"
 IMPORT_TARGETS = ("email", *CONTACT_FIELDS)
 
@@ -115,7 +118,7 @@ def read_csv(data: bytes, delimiter: str | None = None) -> CsvFile:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 with or without BOM, UTF-16 with a BOM, else Latin-1."""
+    """(text, encoding): UTF-8 with or without BOM, UTF-16 with a BOM, Windows-1252, Latin-1."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
@@ -124,10 +127,19 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        # Latin-1 maps every byte, so this never fails; a file that is neither is caught
-        # by looks_binary or shows up as odd characters in the preview.
-        return data.decode("latin-1"), "latin-1"
-    return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        pass
+    else:
+        return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    # Excel on Windows writes Windows-1252: Latin-1 plus € and curly quotes in 0x80-0x9F,
+    # where Latin-1 has only control characters.
+    if WINDOWS_1252_ONLY_BYTES.search(data):
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
+    # Latin-1 maps every byte, so this never fails; a file that is neither is caught
+    # by looks_binary or shows up as odd characters in the preview.
+    return data.decode("latin-1"), "latin-1"
 
 
 def looks_binary(data: bytes, text: str) -> bool:

@@ -65,6 +65,13 @@ def test_latin1_file_is_decoded_as_latin1() -> None:
     assert (stored.last_name, stored.company) == ("Müller", "Bäckerei Größe")
 
 
+def test_windows_1252_file_keeps_euro_signs_and_curly_quotes() -> None:
+    data = "Email,Company\nce@example.com,“Café” €uro Ltd\n".encode("cp1252")
+    job = run(data)
+    assert job.encoding == "cp1252"
+    assert contact("ce@example.com").company == "“Café” €uro Ltd"
+
+
 def test_utf16_tab_separated_file_as_excel_saves_unicode_text() -> None:
     data = "email\tfirst name\nkenji@example.com\t健二\n".encode("utf-16")
     job = run(data)
