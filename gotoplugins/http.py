@@ -25,6 +25,7 @@ from typing import Protocol, TypeAlias
 
 import requests
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
@@ -204,6 +205,7 @@ class GoToApi:
     def delete(self, path: str, params: Params | None = None) -> object:
         return self.request("DELETE", path, params=params)
 
+    @sensitive_variables("tokens")
     def request(
         self, method: str, path: str, *, params: Params | None = None, body: JsonValue = None
     ) -> object:
@@ -222,6 +224,7 @@ class GoToApi:
             raise _http_error(response, method, path, tokens, self._now())
         return _parse_json(response, method, path)
 
+    @sensitive_variables("token")
     def _send(
         self, method: str, path: str, token: str, params: Params | None, body: JsonValue
     ) -> requests.Response:
@@ -241,7 +244,9 @@ class GoToApi:
             except requests.exceptions.RequestException as exc:
                 error = _transport_error(exc, method, path)
                 if attempt >= self._retry.max_attempts or not _may_resend(method, exc):
-                    raise error from exc
+                    # Not chained: the requests exception holds the prepared request, whose
+                    # headers carry the token, and Django's error reports show chained frames.
+                    raise error from None
                 delay, reason = self._retry.delay(attempt), type(exc).__name__
             else:
                 if attempt >= self._retry.max_attempts or not _retry_status(method, response):
@@ -311,13 +316,22 @@ def _nothing_sent(exc: requests.exceptions.RequestException) -> bool:
 def _transport_error(
     exc: requests.exceptions.RequestException, method: str, path: str
 ) -> errors.GoToError:
-    kind = type(exc).__name__
+    kind = _describe(exc)
     if isinstance(exc, requests.exceptions.Timeout):
         return errors.GoToTimeout(f"GoTo {method} {path}: timed out ({kind})")
     retryable = isinstance(
         exc, requests.exceptions.ConnectionError | requests.exceptions.ChunkedEncodingError
     )
     return errors.TransportError(f"GoTo {method} {path}: no answer ({kind})", retryable=retryable)
+
+
+def _describe(exc: requests.exceptions.RequestException) -> str:
+    """The exception's class, and the urllib3 reason's (e.g. ConnectionError/NewConnectionError)."""
+    kind = type(exc).__name__
+    reason: object = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError) and reason.reason is not None:
+        return f"{kind}/{type(reason.reason).__name__}"
+    return kind
 
 
 def _json_body(response: requests.Response) -> object:
@@ -369,6 +383,7 @@ def _error_class(status: int) -> type[errors.GoToError]:
     }.get(status, errors.ClientError if 400 <= status < 500 else errors.GoToError)
 
 
+@sensitive_variables("tokens")
 def _redact(text: str, tokens: list[str]) -> str:
     for token in tokens:
         if token:
@@ -376,6 +391,7 @@ def _redact(text: str, tokens: list[str]) -> str:
     return text
 
 
+@sensitive_variables("tokens")
 def _http_error(
     response: requests.Response,
     method: str,

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import requests
+from django.test import RequestFactory
+from django.views.debug import ExceptionReporter
 from responses import matchers
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
@@ -801,3 +803,27 @@ def test_the_api_strips_a_trailing_slash_from_the_base_url() -> None:
     api = GoToApi("http://127.0.0.1:8000/goto-emulator/", Harness().tokens)
 
     assert api.base_url == "http://127.0.0.1:8000/goto-emulator"
+
+
+@pytest.mark.parametrize(
+    ("status", "exception"),
+    [(400, None), (None, requests.exceptions.ConnectionError("reset by peer"))],
+)
+def test_django_error_reports_do_not_show_the_token(
+    goto: Harness, rf: RequestFactory, status: int | None, exception: Exception | None
+) -> None:
+    if exception is None:
+        goto.http.post(goto.url(PATH), status=status, json={})
+    else:
+        goto.http.post(goto.url(PATH), body=exception)
+
+    with pytest.raises(errors.GoToError) as caught:
+        goto.api.post(PATH, {"email": "a@example.org"})
+
+    # The HTML report (DEBUG page, error e-mails with include_html) shows every frame's locals.
+    report = ExceptionReporter(
+        rf.get("/"), type(caught.value), caught.value, caught.value.__traceback__
+    ).get_traceback_html()
+    assert "tokens" in report  # the frame variables are there ...
+    assert TOKEN not in report  # ... with the token hidden
+    assert caught.value.__cause__ is None  # requests' frames hold the prepared headers
