@@ -10,7 +10,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.generic import TemplateView
 
 from accounts.permissions import AdminRequiredMixin
@@ -49,6 +51,11 @@ class PluginsView(AdminRequiredMixin, TemplateView):
         return context
 
 
+# Django's error reports must never show the secret an admin typed.
+hide_secret = method_decorator(sensitive_post_parameters("client_secret"), name="dispatch")
+
+
+@hide_secret
 class AccountCreateView(AdminRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = AccountForm(request.POST)
@@ -60,6 +67,7 @@ class AccountCreateView(AdminRequiredMixin, View):
         return plugins_page(f"account-{account.pk}")
 
 
+@hide_secret
 class AccountUpdateView(AdminRequiredMixin, View):
     template_name = "gotoplugins/account_form.html"
 
@@ -113,6 +121,7 @@ class ConnectView(AdminRequiredMixin, View):
         return HttpResponseRedirect(oauth.authorization_url(account, redirect_uri(), state))
 
 
+@method_decorator(sensitive_variables("code"), name="get")
 class OAuthCallbackView(AdminRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         pending = request.session.pop(OAUTH_SESSION_KEY, None) or {}

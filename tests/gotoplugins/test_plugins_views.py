@@ -267,3 +267,31 @@ def test_test_connection_of_an_unconnected_account_says_so(admin_client: Client)
     ProductConnection.objects.create(product="assist", enabled=True, account=account)
     response = admin_client.post("/plugins/products/assist/test/", follow=True)
     assert "GoToAssist: The account “Main” is not connected." in response.content.decode()
+
+
+def test_error_reports_hide_the_typed_secret(
+    admin: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from django.test import RequestFactory
+    from django.views.debug import ExceptionReporter
+
+    from gotoplugins import views
+
+    def explode(self: object, commit: bool = True) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(views.AccountForm, "save", explode)
+    request = RequestFactory().post(
+        "/plugins/accounts/new/", {"name": "Main", "client_id": "c", "client_secret": SECRET}
+    )
+    request.user = admin  # type: ignore[assignment]
+    try:
+        views.AccountCreateView.as_view()(request)
+    except RuntimeError:
+        report = ExceptionReporter(request, *sys.exc_info()).get_traceback_html()
+    else:
+        pytest.fail("the view should have raised")
+    assert "database went away" in report
+    assert SECRET not in report
