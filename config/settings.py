@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "campaigns",
     "emails",
     "gotoplugins",
+    "gotoplugins.emulator",
 ]
 
 MIDDLEWARE = [

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -25,3 +26,6 @@ urlpatterns = [
     path("emails/", include("emails.urls")),
     path("plugins/", include("gotoplugins.urls")),
 ]
+
+if settings.GOTO_EMULATOR:
+    urlpatterns.append(path("goto-emulator/", include("gotoplugins.emulator.urls")))

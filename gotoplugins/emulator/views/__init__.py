@@ -1,0 +1,1 @@
+"""Route handlers: one module per product, plus OAuth, identity, test controls and pages."""
