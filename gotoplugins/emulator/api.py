@@ -113,7 +113,7 @@ class Call:
         return self.request.GET.get(name, default)
 
     def required_time(self, name: str, *, source: dict[str, Any] | None = None) -> datetime:
-        raw = (source or self.request.GET).get(name)
+        raw = (self.request.GET if source is None else source).get(name)
         if not raw:
             raise ApiError(400, "InvalidRequest", f"The parameter {name} is required.")
         parsed = parse_iso(str(raw))

@@ -23,7 +23,7 @@ import json
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -35,7 +35,7 @@ from gotoplugins.emulator import faults
 @require_http_methods(["GET", "POST"])
 def control_faults(request: HttpRequest) -> HttpResponse:
     if not settings.GOTO_EMULATOR:
-        raise Http404("The GoTo emulator is off.")
+        return JsonResponse({"error": "The GoTo emulator is off."}, status=404)
     if request.method == "POST":
         try:
             actions = json.loads(request.body or b"{}")

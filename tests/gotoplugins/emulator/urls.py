@@ -1,5 +1,10 @@
-"""Mounts the emulator the way config/urls.py does, whatever GOTO_EMULATOR says at import."""
+"""The project's URLs with the emulator mounted, whatever GOTO_EMULATOR was at import."""
 
 from django.urls import include, path
 
-urlpatterns = [path("goto-emulator/", include("gotoplugins.emulator.urls"))]
+from config import urls as project
+
+urlpatterns = [
+    *(p for p in project.urlpatterns if str(p.pattern) != "goto-emulator/"),
+    path("goto-emulator/", include("gotoplugins.emulator.urls")),
+]
