@@ -14,13 +14,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import reverse
+from django.urls import get_urlconf, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from gotoplugins.emulator import faults
@@ -147,7 +148,13 @@ def site_url(path: str) -> str:
 
 
 def mount_prefix() -> str:
-    return reverse("goto_emulator:index")
+    """Where the emulator is mounted ("/goto-emulator/"), per URLconf."""
+    return _mount_prefix(get_urlconf() or settings.ROOT_URLCONF)
+
+
+@lru_cache(maxsize=8)
+def _mount_prefix(urlconf: str) -> str:
+    return reverse("goto_emulator:index", urlconf=urlconf)
 
 
 def endpoint(
@@ -262,9 +269,8 @@ def _record(call: Call, status: int) -> None:
         if name == "Authorization":
             value = f"{value.partition(' ')[0]} ***"
         headers[name] = value
-    token_hash = call.token_hash or (
-        hash_secret(bearer_token(request)) if bearer_token(request) else ""
-    )
+    token = bearer_token(request)
+    token_hash = call.token_hash or (hash_secret(token) if token else "")
     RequestLog.objects.create(
         method=request.method or "",
         path=call.path,
@@ -292,4 +298,15 @@ def _redacted_body(request: HttpRequest) -> str:
     if request.content_type == "application/x-www-form-urlencoded":
         pairs = parse_qsl(text, keep_blank_values=True)
         return urlencode([(k, "***" if k in SECRET_PARAMS else v) for k, v in pairs])
-    return text
+    if SECRET_PARAMS.isdisjoint(_json_keys(text)):
+        return text
+    data = json.loads(text)
+    return json.dumps({k: "***" if k in SECRET_PARAMS else v for k, v in data.items()})
+
+
+def _json_keys(text: str) -> set[str]:
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else None
+    except ValueError:
+        return set()
+    return set(data) if isinstance(data, dict) else set()

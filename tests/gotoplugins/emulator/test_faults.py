@@ -207,6 +207,14 @@ def test_request_log_records_calls_without_secrets(seeded: Any, organizer: Organ
         assert not any(secret in stored for secret in secrets), entry
 
 
+def test_request_log_redacts_secrets_in_json_bodies(seeded: Any) -> None:
+    body = {"grant_type": "authorization_code", "code": "emu_code_xyz", "client_secret": "s3"}
+    Client().post(f"{BASE}/oauth/token", json.dumps(body), content_type="application/json")
+    [entry] = faults.requests("/oauth/token")
+    assert json.loads(entry.body) == {**body, "code": "***", "client_secret": "***"}
+    assert entry.status == 401
+
+
 def test_request_log_can_be_switched_off(api: Api) -> None:
     faults.clear_log()
     faults.set_record_requests(False)
