@@ -8,9 +8,8 @@ VENDOR := static/vendor
 .PHONY: run test install assets migrate lint bench clean
 
 run: install assets migrate  ## Set up and serve Convene on http://127.0.0.1:8000 (embedded defaults)
-	@mkdir -p var
-	@if [ ! -f var/.demo-seeded ]; then $(MANAGE) seed_demo && touch var/.demo-seeded; \
-	else $(MANAGE) seed_demo --sign-in-only; fi
+	$(MANAGE) seed_demo --once
+	$(MANAGE) goto_emulator_seed
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: install assets  ## Install what the tests need and run the whole suite

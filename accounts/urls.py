@@ -18,7 +18,9 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("users/", views.UserListView.as_view(), name="user-list"),
     path("users/new/", views.UserCreateView.as_view(), name="user-create"),
     path("users/<int:pk>/", views.UserUpdateView.as_view(), name="user-edit"),
+    path("users/<int:pk>/password/", views.UserSetPasswordView.as_view(), name="user-password"),
 ]

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.urls import reverse_lazy
@@ -50,3 +52,30 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
 
     def get_object(self, queryset: Any = None) -> User:
         return self.request.user  # type: ignore[return-value]
+
+
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    template_name = "accounts/password_form.html"
+    success_url = reverse_lazy("accounts:profile")
+    success_message = "Your password is changed."
+    extra_context = {"heading": "Change your password"}
+
+
+class UserSetPasswordView(AdminRequiredMixin, SuccessMessageMixin, UpdateView):
+    """An admin sets a new password for a user who lost theirs."""
+
+    model = User
+    template_name = "accounts/password_form.html"
+    success_url = reverse_lazy("accounts:user-list")
+
+    def get_form(self, form_class: Any = None) -> SetPasswordForm:  # type: ignore[type-arg]
+        data = self.request.POST if self.request.method == "POST" else None
+        return SetPasswordForm(self.object, data)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["heading"] = f"Set a new password for {self.object.username}"
+        return context
+
+    def get_success_message(self, cleaned_data: dict[str, Any]) -> str:
+        return f"New password set for {self.object.username}."

@@ -203,4 +203,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's own default config also prints to the console: without this, twice.
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

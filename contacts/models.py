@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower, Trim
 
 from accounts.models import time_zone_choices
+from contacts.search import searchable
 
 # Fields a writer (form, import, sync) may set through upsert_contact, in display order.
 CONTACT_FIELDS = (
@@ -32,7 +33,8 @@ class Contact(models.Model):
     country = models.CharField(max_length=100, blank=True)
     time_zone = models.CharField(max_length=64, blank=True, choices=time_zone_choices)
     custom_fields = models.JSONField(default=dict, blank=True)
-    # Case-folded name, email and company, so search matches "MÜLLER" to "müller" on any database.
+    # Name, email and company as contacts.search.searchable() gives them, so search ignores
+    # case and accents the same way on every database.
     search_text = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -63,7 +65,7 @@ class Contact(models.Model):
 
     def compute_search_text(self) -> str:
         parts = (self.first_name, self.last_name, self.email, self.company)
-        return " ".join(part for part in parts if part).casefold()
+        return searchable(" ".join(part for part in parts if part))
 
 
 class Activity(models.Model):

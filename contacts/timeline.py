@@ -11,6 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+
+from contacts.models import Contact
+
 DetailsRenderer = Callable[[Mapping[str, Any]], list[str]]
 
 
@@ -43,9 +47,19 @@ def all_kinds() -> list[ActivityKind]:
     return sorted(_KINDS.values(), key=lambda kind: kind.label)
 
 
+def field_label(name: str) -> str:
+    try:
+        return str(Contact._meta.get_field(name).verbose_name).capitalize()
+    except FieldDoesNotExist:
+        return name
+
+
 def render_changed_fields(details: Mapping[str, Any]) -> list[str]:
     changes = details.get("changes") or {}
-    return [f"{name}: {change[0] or '—'} → {change[1] or '—'}" for name, change in changes.items()]
+    return [
+        f"{field_label(name)}: {change[0] or '—'} → {change[1] or '—'}"
+        for name, change in changes.items()
+    ]
 
 
 def render_import(details: Mapping[str, Any]) -> list[str]:

@@ -14,6 +14,7 @@ from django.views.generic import CreateView, DeleteView, DetailView, ListView, U
 from contacts import services, timeline
 from contacts.forms import ContactForm, ContactSearchForm, TimelineFilterForm
 from contacts.models import Activity, Contact
+from contacts.search import searchable
 
 LIST_COLUMNS = ("id", "email", "first_name", "last_name", "company", "country", "last_activity_at")
 
@@ -21,7 +22,7 @@ LIST_COLUMNS = ("id", "email", "first_name", "last_name", "company", "country", 
 def search_contacts(query: str) -> QuerySet[Contact]:
     """Contacts matching every word of query in their name, email or company (any case)."""
     contacts = Contact.objects.all()
-    for term in query.casefold().split():
+    for term in searchable(query).split():
         contacts = contacts.filter(search_text__contains=term)
     return contacts
 
@@ -34,6 +35,12 @@ class ContactListView(ListView):
         form = ContactSearchForm(self.request.GET)
         form.is_valid()
         return form
+
+    def paginate_queryset(self, queryset: Any, page_size: int) -> tuple[Any, Any, Any, bool]:
+        # A page number past the end (a bookmark, a deleted contact) shows the last page.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_paginate_by(self, queryset: Any) -> int:
         return self.get_search_form().cleaned_data.get("per_page") or 50

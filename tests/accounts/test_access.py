@@ -150,3 +150,42 @@ def test_the_403_page_is_friendly(marketer_client: Client) -> None:
     response = marketer_client.get("/plugins/")
     assert response.status_code == 403
     assert b"You do not have access to this page" in response.content
+
+
+def test_users_change_their_own_password(marketer_client: Client, marketer: User) -> None:
+    response = marketer_client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "N3w-and-long-enough",
+            "new_password2": "N3w-and-long-enough",
+        },
+    )
+    assert response.status_code == 302
+    marketer.refresh_from_db()
+    assert marketer.check_password("N3w-and-long-enough")
+
+
+def test_admin_sets_a_new_password_for_a_user(admin_client: Client, marketer: User) -> None:
+    response = admin_client.post(
+        f"/accounts/users/{marketer.pk}/password/",
+        {"new_password1": "Reset-by-admin-77", "new_password2": "Reset-by-admin-77"},
+    )
+    assert response.status_code == 302
+    marketer.refresh_from_db()
+    assert marketer.check_password("Reset-by-admin-77")
+
+
+def test_marketer_cannot_set_other_peoples_passwords(marketer_client: Client, admin: User) -> None:
+    response = marketer_client.post(
+        f"/accounts/users/{admin.pk}/password/",
+        {"new_password1": "Hijack-attempt-99", "new_password2": "Hijack-attempt-99"},
+    )
+    assert response.status_code == 403
+    admin.refresh_from_db()
+    assert admin.check_password(PASSWORD)
+
+
+def test_the_empty_time_zone_choice_names_the_instance_zone(marketer_client: Client) -> None:
+    page = marketer_client.get("/accounts/profile/").content.decode()
+    assert '<option value="" selected>Instance default (UTC)</option>' in page

@@ -24,18 +24,35 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--contacts", type=int, default=208, help="How many demo contacts.")
         parser.add_argument(
-            "--sign-in-only", action="store_true", help="Only print the demo sign-in details."
+            "--once",
+            action="store_true",
+            help="Seed only a database that has no users yet; always print how to sign in.",
         )
 
-    def handle(self, *args: Any, contacts: int, sign_in_only: bool, **options: Any) -> None:
-        if not sign_in_only:
+    def handle(self, *args: Any, contacts: int, once: bool, **options: Any) -> None:
+        if not (once and User.objects.exists()):
             for username, password, role in DEMO_USERS:
                 self._ensure_user(username, password, role)
             created = self._seed_contacts(contacts)
             total = Contact.objects.count()
             self.stdout.write(f"Demo contacts: {created} created, {total} in all.")
+        self._print_sign_in()
+
+    def _print_sign_in(self) -> None:
+        usable = [
+            (username, password, role)
+            for username, password, role in DEMO_USERS
+            if (user := User.objects.filter(username=username, is_active=True).first())
+            and user.check_password(password)
+        ]
+        if not usable:
+            self.stdout.write(
+                "The demo users are gone or have new passwords: sign in with your own user, "
+                "or create an admin with `.venv/bin/python manage.py createsuperuser`."
+            )
+            return
         self.stdout.write(self.style.SUCCESS("Sign in at http://127.0.0.1:8000/ with:"))
-        for username, password, role in DEMO_USERS:
+        for username, password, role in usable:
             self.stdout.write(f"  {role.label:9} user: {username:9} password: {password}")
 
     def _ensure_user(self, username: str, password: str, role: Role) -> None:
