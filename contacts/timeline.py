@@ -49,9 +49,10 @@ def all_kinds() -> list[ActivityKind]:
 
 def field_label(name: str) -> str:
     try:
-        return str(Contact._meta.get_field(name).verbose_name).capitalize()
+        field = Contact._meta.get_field(name)
     except FieldDoesNotExist:
         return name
+    return str(getattr(field, "verbose_name", name)).capitalize()
 
 
 def render_changed_fields(details: Mapping[str, Any]) -> list[str]:
