@@ -10,6 +10,7 @@ VENDOR := static/vendor
 run: install assets migrate  ## Set up and serve Convene on http://127.0.0.1:8000 (embedded defaults)
 	$(MANAGE) seed_demo --once
 	$(MANAGE) goto_emulator_seed
+	$(MANAGE) seed_goto_demo_account
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: install assets  ## Install what the tests need and run the whole suite

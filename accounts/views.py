@@ -41,6 +41,9 @@ class UserUpdateView(AdminRequiredMixin, SuccessMessageMixin, UpdateView):
         if form.instance == self.request.user and not form.instance.is_admin:
             messages.error(self.request, "You cannot remove your own admin role.")
             return self.form_invalid(form)
+        if form.instance == self.request.user and not form.instance.is_active:
+            messages.error(self.request, "You cannot deactivate your own account.")
+            return self.form_invalid(form)
         return super().form_valid(form)
 
 

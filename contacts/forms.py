@@ -36,11 +36,17 @@ class ContactForm(forms.ModelForm):
             # stored row so the timeline records what really changed.
             stored = Contact.objects.get(pk=self.instance.pk)
             return services.update_contact(stored, email=self.cleaned_data["email"], **data)
-        return services.upsert_contact(self.cleaned_data["email"], **data).contact
+        email = self.cleaned_data["email"]
+        return services.upsert_contact(email, create_only=True, **data).contact
 
 
 class ContactSearchForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search")
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        error_messages={"max_length": "Search for at most %(limit_value)d characters."},
+    )
     per_page = forms.TypedChoiceField(
         required=False, coerce=int, choices=[(n, n) for n in (25, 50, 100, 200)], empty_value=None
     )

@@ -130,6 +130,9 @@ def decode(data: bytes) -> tuple[str, str]:
         pass
     else:
         return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    # A UTF-8 byte-order mark in front of single-byte text is a mislabelled file: drop it so
+    # the first header still reads "email".
+    data = data.removeprefix(codecs.BOM_UTF8)
     # Excel on Windows writes Windows-1252: Latin-1 plus € and curly quotes in 0x80-0x9F,
     # where Latin-1 has only control characters.
     if WINDOWS_1252_ONLY_BYTES.search(data):
@@ -147,7 +150,9 @@ def looks_binary(data: bytes, text: str) -> bool:
         return True
     sample = text[:8192]
     controls = sum(1 for char in sample if ord(char) < 32 and char not in "\t\n\r\f")
-    return controls > len(sample) // 100
+    # A stray control character (a DOS end-of-file mark, a vertical tab from Excel) in a small
+    # file is not enough to call it binary.
+    return controls > max(8, len(sample) // 100)
 
 
 def _binary_message(data: bytes) -> str:
@@ -218,7 +223,9 @@ def _quoting_message(line: int, error: csv.Error) -> str:
     if "unexpected end of data" in str(error):
         problem = "a quoted value starts here and is never closed"
     elif "field larger than field limit" in str(error):
-        problem = "a value is far too long (is a quote left open?)"
+        problem = (
+            f"a value is longer than {csv.field_size_limit():,} characters (is a quote left open?)"
+        )
     else:
         problem = "a closing quote is followed by more text"
     return (

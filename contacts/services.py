@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +19,17 @@ from contacts.timeline import CONTACT_CREATED, CONTACT_UPDATED
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """One spelling per mailbox: trimmed, lower-case, NFC, no invisible characters, and an
+    internationalised domain in its ASCII (punycode) form, as browsers send it."""
+    text = unicodedata.normalize("NFC", email)
+    text = "".join(char for char in text if unicodedata.category(char) != "Cf").strip().lower()
+    local, at, domain = text.rpartition("@")
+    if not at or domain.isascii():
+        return text
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return text  # not a valid domain: the validator says so
 
 
 def clean_email(email: str) -> str:
@@ -82,6 +93,10 @@ def apply_values(contact: Contact, values: Mapping[str, Any], *, overwrite: bool
     return changes
 
 
+class ContactExists(Exception):
+    """create_only was asked and a contact with this email already exists."""
+
+
 @dataclass(frozen=True)
 class UpsertResult:
     contact: Contact
@@ -90,11 +105,17 @@ class UpsertResult:
 
 
 def upsert_contact(
-    email: str, *, overwrite: bool = True, source: str = "manual", **fields: Any
+    email: str,
+    *,
+    overwrite: bool = True,
+    create_only: bool = False,
+    source: str = "manual",
+    **fields: Any,
 ) -> UpsertResult:
     """Create the contact with this email, or update the existing one (any letter case).
 
     overwrite=False fills only empty fields (the sync uses it so names typed by a marketer win).
+    create_only=True raises ContactExists instead of updating (a person typing a new contact).
     Raises ValidationError for a bad email or bad field values; nothing is written then.
     """
     normalised = clean_email(email)
@@ -107,12 +128,16 @@ def upsert_contact(
                     contact = Contact.objects.create(email=normalised, **values)
             except IntegrityError:
                 # Someone else created it between our read and our insert.
+                if create_only:
+                    raise ContactExists(normalised) from None
                 contact = Contact.objects.select_for_update().get(email=normalised)
             else:
                 record_activity(
                     contact, CONTACT_CREATED, "Contact created", details={"source": source}
                 )
                 return UpsertResult(contact, created=True)
+        if create_only:
+            raise ContactExists(normalised)
         changes = apply_values(contact, values, overwrite=overwrite)
         if changes:
             contact.save(update_fields=[*changes, "updated_at"])

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -9,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
+from django.utils.functional import cached_property
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
 from contacts import services, timeline
@@ -31,9 +33,10 @@ class ContactListView(ListView):
     template_name = "contacts/contact_list.html"
     context_object_name = "contacts"
 
-    def get_search_form(self) -> ContactSearchForm:
+    @cached_property
+    def search_form(self) -> ContactSearchForm:
         form = ContactSearchForm(self.request.GET)
-        form.is_valid()
+        form.is_valid()  # a bad page size falls back to the default; a bad query is shown
         return form
 
     def paginate_queryset(self, queryset: Any, page_size: int) -> tuple[Any, Any, Any, bool]:
@@ -43,21 +46,22 @@ class ContactListView(ListView):
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_paginate_by(self, queryset: Any) -> int:
-        return self.get_search_form().cleaned_data.get("per_page") or 50
+        return self.search_form.cleaned_data.get("per_page") or 50
 
     def get_queryset(self) -> QuerySet[Contact]:
-        query = self.get_search_form().cleaned_data.get("q") or ""
+        if "q" in self.search_form.errors:
+            return Contact.objects.none()
+        query = self.search_form.cleaned_data.get("q") or ""
         return search_contacts(query).only(*LIST_COLUMNS).order_by("-created_at", "-id")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        form = self.get_search_form()
-        params = self.request.GET.copy()
-        params.pop("page", None)
+        cleaned = self.search_form.cleaned_data
+        kept = {name: cleaned[name] for name in ("q", "per_page") if cleaned.get(name)}
         context.update(
-            search_form=form,
-            query=form.cleaned_data.get("q") or "",
-            query_string=params.urlencode(),
+            search_form=self.search_form,
+            query=cleaned.get("q") or "",
+            query_string=urlencode(kept),
         )
         return context
 
@@ -76,6 +80,7 @@ class ContactDetailView(DetailView):
             activities = activities.filter(kind=kind)
         page = Paginator(activities, self.timeline_page_size).get_page(self.request.GET.get("page"))
         context.update(
+            custom_fields=sorted(self.object.custom_fields.items()),
             filter_form=filter_form,
             page_obj=page,
             entries=[timeline_entry(activity) for activity in page],
@@ -92,7 +97,7 @@ class ContactCreateView(CreateView):
     def form_valid(self, form: ContactForm) -> HttpResponse:
         try:
             contact = form.save_via_services()
-        except IntegrityError:
+        except services.ContactExists:
             # Created by someone else after our duplicate check.
             form.add_error("email", "A contact with this email already exists.")
             return self.form_invalid(form)

@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class GotopluginsConfig(AppConfig):
     name = "gotoplugins"
+
+    def ready(self) -> None:
+        from gotoplugins import checks  # noqa: F401 - registers the system checks

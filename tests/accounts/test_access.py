@@ -189,3 +189,13 @@ def test_marketer_cannot_set_other_peoples_passwords(marketer_client: Client, ad
 def test_the_empty_time_zone_choice_names_the_instance_zone(marketer_client: Client) -> None:
     page = marketer_client.get("/accounts/profile/").content.decode()
     assert '<option value="" selected>Instance default (UTC)</option>' in page
+
+
+def test_admin_cannot_deactivate_themselves(admin_client: Client, admin: User) -> None:
+    response = admin_client.post(
+        f"/accounts/users/{admin.pk}/", {"email": admin.email, "role": Role.ADMIN}
+    )
+    assert response.status_code == 200
+    assert b"You cannot deactivate your own account." in response.content
+    admin.refresh_from_db()
+    assert admin.is_active is True

@@ -151,7 +151,7 @@ def test_blank_lines_are_ignored_and_not_counted() -> None:
         (b'email,company\na@example.com,"Open\nb@example.com,X\n', "Line 2: a quoted value starts"),
         (b'email,company\na@example.com,"Ab" cd\n', "Line 2: a closing quote is followed"),
         (b"email" + b",x" * 200 + b"\na@example.com\n", "The file has 201 columns; up to 200"),
-        (b"email\n" + b"a" * 140_000 + b"\n", "Line 2: a value is far too long"),
+        (b"email\n" + b"a" * 140_000 + b"\n", "Line 2: a value is longer than 131,072 characters"),
     ],
 )
 def test_files_that_cannot_be_imported_are_refused_with_a_reason(data: bytes, message: str) -> None:
@@ -453,3 +453,16 @@ def test_engine_queries_grow_with_chunks_not_rows() -> None:
     # SAVEPOINT, SELECT, INSERT contacts, UPDATE contacts, INSERT activities,
     # UPDATE last activity, UPDATE progress, RELEASE.
     assert per_chunk <= 8
+
+
+def test_a_stray_control_character_in_a_small_file_is_not_binary() -> None:
+    job = run("email,first name\nvt@example.com,Ann\x0bMarie\n\x1a")
+    assert job.status == ImportJob.Status.DONE
+    assert contact("vt@example.com").first_name == "Ann\x0bMarie"
+
+
+def test_a_utf8_byte_order_mark_before_latin1_text_does_not_hide_the_email_header() -> None:
+    data = codecs.BOM_UTF8 + "email;Nachname\nbl@example.com;Müller\n".encode("latin-1")
+    job = run(data)
+    assert job.headers[0] == "email"
+    assert contact("bl@example.com").last_name == "Müller"

@@ -146,3 +146,31 @@ def test_record_activities_writes_in_bulk_and_moves_last_activity(
         services.record_activities(drafts)
     assert set(Contact.objects.values_list("last_activity_at", flat=True)) == {when}
     assert Activity.objects.filter(kind="note").count() == 30
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "bob@bücher.de",
+        "bob@bu\u0308cher.de",  # ü as u + combining diaeresis
+        "BOB@XN--BCHER-KVA.DE",
+        "bob@bü\u200bcher.de",  # a zero-width space pasted from a web page
+        "\ufeffbob@bücher.de ",
+    ],
+)
+def test_one_mailbox_has_one_spelling(spelling: str) -> None:
+    assert services.normalise_email(spelling) == "bob@xn--bcher-kva.de"
+
+
+def test_lookalike_spellings_find_the_same_contact() -> None:
+    first = services.upsert_contact("bob@bücher.de", first_name="Bob")
+    again = services.upsert_contact("bob@bu\u0308cher.de\u200b", last_name="Builder")
+    assert again.contact.pk == first.contact.pk
+    assert Contact.objects.count() == 1
+
+
+def test_create_only_refuses_an_existing_contact_and_changes_nothing() -> None:
+    services.upsert_contact("taken@example.com", first_name="Alice")
+    with pytest.raises(services.ContactExists):
+        services.upsert_contact("TAKEN@example.com", create_only=True, first_name="Bob")
+    assert Contact.objects.get().first_name == "Alice"

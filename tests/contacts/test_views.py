@@ -255,3 +255,48 @@ def test_detail_page_query_count_is_bounded(marketer_client: Client) -> None:
     add_activities(contact, 40)
     many = query_count(marketer_client, f"/contacts/{contact.pk}/")
     assert few == many
+
+
+def test_a_race_between_the_duplicate_check_and_the_insert_is_a_field_error(
+    marketer_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contacts.forms import ContactForm
+
+    def check_nothing(self: ContactForm) -> str:  # another request creates it after this check
+        services.upsert_contact("race@example.com", first_name="Alice")
+        return "race@example.com"
+
+    monkeypatch.setattr(ContactForm, "clean_email", check_nothing)
+    response = marketer_client.post(
+        "/contacts/new/", {"email": "race@example.com", "first_name": "Bob"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == ["A contact with this email already exists."]
+    assert Contact.objects.get().first_name == "Alice"
+
+
+def test_a_custom_field_named_items_still_shows(marketer_client: Client) -> None:
+    contact = services.upsert_contact(
+        "c@example.com", custom_fields={"items": "hello", "plan": "gold"}
+    ).contact
+    page = marketer_client.get(f"/contacts/{contact.pk}/").content.decode()
+    assert "<dt>items</dt><dd>hello</dd>" in page
+    assert "<dt>plan</dt><dd>gold</dd>" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("x" * 201, "Search for at most 200 characters."),
+        ("a\x00b", "Null characters are not allowed."),
+    ],
+)
+def test_a_bad_search_is_explained_not_ignored(
+    marketer_client: Client, query: str, message: str
+) -> None:
+    make_contacts(3)
+    response = marketer_client.get("/contacts/", {"q": query})
+    assert response.status_code == 200
+    assert list(response.context["contacts"]) == []
+    assert message in response.content.decode()
+    assert "x" * 201 not in response.context["query_string"]
