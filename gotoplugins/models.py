@@ -62,6 +62,10 @@ class ProductConnection(models.Model):
     last_test_message = models.TextField(blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The sync lock: a run claims it with one conditional UPDATE; it expires on its own so a
+    # killed worker cannot block the product for ever.
+    sync_lock_token = models.CharField(max_length=64, blank=True)
+    sync_locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("product",)
@@ -72,3 +76,134 @@ class ProductConnection(models.Model):
     @property
     def info(self) -> Product:
         return PRODUCTS[self.product]
+
+
+class Event(models.Model):
+    """Every webinar, training, meeting or assist session the sync has seen (the catalogue).
+
+    Identity is (product, account, key): a renamed webinar keeps its row and its history.
+    """
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        CANCELLED = "cancelled", "Cancelled"
+        # No longer listed by GoTo, but never confirmed cancelled: kept with its history.
+        MISSING = "missing", "Not listed by GoTo"
+
+    product = models.CharField(max_length=16, choices=product_choices)
+    account = models.ForeignKey(GoToAccount, on_delete=models.PROTECT, related_name="events")
+    key = models.CharField(max_length=32)
+    subject = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    # [{"start": iso, "end": iso, "key": session key or ""}] for every session, in order.
+    times = models.JSONField(default=list)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    registration_url = models.URLField(max_length=1000, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-starts_at", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "account", "key"], name="event_identity_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "starts_at"], name="event_product_start")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def info(self) -> Product:
+        return PRODUCTS[self.product]
+
+    @property
+    def is_over(self) -> bool:
+        return self.ends_at is not None and self.ends_at <= timezone.now()
+
+
+class Participation(models.Model):
+    """A contact's registration, attendance or cancellation for one event; one row per kind.
+
+    "Did not attend" is derived: registered, the event is over, and no attended row.
+    """
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", "Registered"
+        ATTENDED = "attended", "Attended"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Source(models.TextChoices):
+        SYNC = "sync", "GoTo sync"
+        FORM = "form", "Form"
+        CAMPAIGN = "campaign", "Campaign"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participations")
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="goto_participations"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    registrant_key = models.CharField(max_length=32, blank=True)
+    join_url = models.URLField(max_length=1000, blank=True)
+    registered_at = models.DateTimeField(null=True, blank=True)
+    first_join_at = models.DateTimeField(null=True, blank=True)
+    last_leave_at = models.DateTimeField(null=True, blank=True)
+    attendance_seconds = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.SYNC)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "contact", "kind"], name="participation_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contact", "kind"], name="participation_contact_kind"),
+            models.Index(fields=["event", "kind"], name="participation_event_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.kind} {self.event_id}"
+
+
+class SyncRun(models.Model):
+    """One run of the sync for one product: who started it, how it went, what it changed."""
+
+    class Trigger(models.TextChoices):
+        COMMAND = "command", "Command"
+        SCHEDULE = "schedule", "Schedule"
+        BUTTON = "button", "Sync now"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCESS = "success", "Synced"
+        PARTIAL = "partial", "Partly synced"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (another run was in progress)"
+
+    product = models.CharField(max_length=16, choices=product_choices)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # events, new_registrations, new_attendances, cancellations, new_contacts, failures
+    counts = models.JSONField(default=dict)
+    # [{"event": key or "", "message": "..."}]
+    errors = models.JSONField(default=list)
+    # The start of the GoTo change window this run read; the next incremental run begins here.
+    window_start = models.DateTimeField(null=True, blank=True)
+    full = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("-started_at", "-id")
+        indexes = [models.Index(fields=["product", "-started_at"], name="syncrun_product_time")]
+
+    def __str__(self) -> str:
+        return f"{self.product} sync {self.started_at:%Y-%m-%d %H:%M}"
