@@ -179,6 +179,19 @@ GOTO_API_BASE_URL = env.str(
     "GOTO_API_BASE_URL",
     default=_goto_emulator_url if GOTO_EMULATOR else "https://api.getgo.com",
 ).rstrip("/")
+# The GoTo sync (see gotoplugins/sync.py and the README's "Syncing with GoTo").
+# People GoTo knows but Convene does not become contacts (0: they are skipped).
+GOTO_SYNC_CREATE_CONTACTS = env.bool("GOTO_SYNC_CREATE_CONTACTS", default=True)
+# How far back and ahead the catalogue is read on a first or --full run.
+GOTO_SYNC_PAST_DAYS = env.int("GOTO_SYNC_PAST_DAYS", default=365)
+GOTO_SYNC_FUTURE_DAYS = env.int("GOTO_SYNC_FUTURE_DAYS", default=365)
+# Registrants and attendees are re-read for upcoming events and those that ended this recently.
+GOTO_SYNC_RECENT_DAYS = env.int("GOTO_SYNC_RECENT_DAYS", default=7)
+# Incremental runs start this long before the previous successful run, to miss nothing.
+GOTO_SYNC_OVERLAP_MINUTES = env.int("GOTO_SYNC_OVERLAP_MINUTES", default=60)
+# Celery beat runs the sync every this many minutes.
+GOTO_SYNC_INTERVAL_MINUTES = env.int("GOTO_SYNC_INTERVAL_MINUTES", default=15)
+
 # Key for encrypting GoTo secrets and tokens at rest (Fernet). Default: derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 
