@@ -4,8 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 VENDOR := static/vendor
+# `python -m pytest` puts the project on sys.path before plugins load, so `-p tests.services`
+# (the throwaway PostgreSQL and Redis, see tests/services.py) can be imported that early.
+PYTEST := $(BIN)/python -m pytest
+# Extra pytest arguments for any test target, e.g. make test-postgres PYTEST_ARGS="-x tests/contacts"
+PYTEST_ARGS ?=
 
-.PHONY: run test install assets migrate lint bench clean
+.PHONY: run test test-sqlite test-postgres test-integration install assets migrate lint bench clean
 
 run: install assets migrate  ## Set up and serve Convene on http://127.0.0.1:8000 (embedded defaults)
 	$(MANAGE) seed_demo --once
@@ -13,9 +18,20 @@ run: install assets migrate  ## Set up and serve Convene on http://127.0.0.1:800
 	$(MANAGE) seed_goto_demo_account
 	$(MANAGE) runserver 127.0.0.1:8000
 
-test: install assets  ## Install what the tests need and run the whole suite
+test: install assets  ## Install what the tests need and run every stage, stopping at the first failure
 	$(MAKE) lint
-	$(BIN)/pytest
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+	$(MAKE) test-integration
+
+test-sqlite: install assets  ## The suite on SQLite, Celery tasks inline (the embedded mode)
+	$(PYTEST) -m "not integration" $(PYTEST_ARGS)
+
+test-postgres: install assets  ## The same suite on a throwaway PostgreSQL cluster
+	$(PYTEST) -p tests.services --postgres -m "not integration" $(PYTEST_ARGS)
+
+test-integration: install  ## PostgreSQL, Redis and a real Celery worker process
+	$(PYTEST) -p tests.services --postgres --redis -m integration $(PYTEST_ARGS) tests/integration
 
 install: $(VENV)/.installed
 
