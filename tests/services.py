@@ -59,6 +59,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 PG_USER = "convene"
 PG_DATABASE = "convene"
 START_TIMEOUT = 60.0
+OWNER_FILE = "owner.pid"
 STOP_TIMEOUT = 15.0
 
 
@@ -126,6 +127,21 @@ def log_tail(path: Path, lines: int = 40) -> str:
     return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
 
 
+def sweep_leftovers(name: str) -> None:
+    """Delete folders of earlier runs that were killed (SIGKILL leaves no chance to clean up).
+
+    Only folders whose owning pytest process is gone: other runs on this machine keep theirs.
+    """
+    for folder in Path(tempfile.gettempdir()).glob(f"convene-{name}-*"):
+        try:
+            owner = int((folder / OWNER_FILE).read_text())
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):
+            continue  # not ours to judge (no owner file, or another user's process)
+
+
 class Service:
     """A child process in its own process group, with a log file, stopped exactly once."""
 
@@ -133,7 +149,9 @@ class Service:
     stop_signal = signal.SIGTERM
 
     def __init__(self) -> None:
+        sweep_leftovers(self.name)
         self.folder = Path(tempfile.mkdtemp(prefix=f"convene-{self.name}-"))
+        (self.folder / OWNER_FILE).write_text(str(os.getpid()))
         self.log_path = self.folder / f"{self.name}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
