@@ -5,4 +5,9 @@ class GotopluginsConfig(AppConfig):
     name = "gotoplugins"
 
     def ready(self) -> None:
-        from gotoplugins import checks  # noqa: F401 - registers the system checks
+        from gotoplugins import (
+            checks,  # noqa: F401 - registers the system checks
+            extensions,
+        )
+
+        extensions.register()

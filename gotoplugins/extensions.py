@@ -1,0 +1,46 @@
+"""What GoTo contributes to the core apps through their registries (DESIGN.md rule 1).
+
+`register()` is called once from GotopluginsConfig.ready(). For now: the timeline kinds of the
+sync's participation entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from contacts.timeline import ActivityKind, register_kind
+from gotoplugins.products import PRODUCTS
+
+GOTO_REGISTERED = "goto_registered"
+GOTO_ATTENDED = "goto_attended"
+GOTO_CANCELLED = "goto_cancelled"
+
+
+def render_participation(details: Mapping[str, Any]) -> list[str]:
+    """Event and product, the join link's host (never the personal link), minutes attended."""
+    lines = []
+    product = PRODUCTS.get(str(details.get("product") or ""))
+    event = details.get("event")
+    if event:
+        lines.append(f"{product.label if product else 'GoTo'}: {event}")
+    host = details.get("join_url_host")
+    if host:
+        lines.append(f"Join link on {host}")
+    minutes = details.get("minutes")
+    if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes > 0:
+        lines.append(f"Attended for {minutes} min")
+    return lines
+
+
+def register_timeline_kinds() -> None:
+    for key, label, icon in (
+        (GOTO_REGISTERED, "Registered (GoTo)", "bi-calendar-check"),
+        (GOTO_ATTENDED, "Attended (GoTo)", "bi-person-video3"),
+        (GOTO_CANCELLED, "Registration cancelled (GoTo)", "bi-calendar-x"),
+    ):
+        register_kind(ActivityKind(key, label, icon, render_participation))
+
+
+def register() -> None:
+    register_timeline_kinds()
