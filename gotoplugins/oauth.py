@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +20,7 @@ import requests
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from gotoplugins.errors import GoToError, NeedsReconnect
@@ -141,8 +143,7 @@ def refresh_access_token(account_id: int, stale_token: str | None) -> str:
     stale_token is the token the caller holds (None: refresh unconditionally). If another
     caller has already replaced it with a token that is still fresh, that one is returned.
     """
-    with transaction.atomic():
-        account = GoToAccount.objects.select_for_update().get(pk=account_id)
+    with _refresh_lock(account_id) as account:
         if account.needs_reconnect:
             raise NeedsReconnect(f"The GoTo account “{account.name}” needs to be reconnected.")
         fresh = account.token_valid_for(PROACTIVE_REFRESH_SECONDS)
@@ -154,6 +155,30 @@ def refresh_access_token(account_id: int, stale_token: str | None) -> str:
     # Recorded after the transaction, so the record survives the error we raise.
     _record_failure(account_id, outcome)
     raise outcome
+
+
+_process_locks: dict[int, threading.Lock] = {}
+_process_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _refresh_lock(account_id: int) -> Iterator[GoToAccount]:
+    """The account, held so that one caller at a time refreshes it.
+
+    PostgreSQL: the row, locked until the transaction ends. SQLite has no row locks (it ignores
+    select_for_update) and a write transaction there locks the whole database, which must not
+    stay locked across the HTTP call to the token endpoint: every other writer would wait, and
+    an emulator serving from the same database could not answer at all. The embedded mode runs
+    in one process, so a lock per account in this process serialises the refreshes instead.
+    """
+    if connection.vendor == "sqlite":
+        with _process_locks_guard:
+            lock = _process_locks.setdefault(account_id, threading.Lock())
+        with lock:
+            yield GoToAccount.objects.get(pk=account_id)
+    else:
+        with transaction.atomic():
+            yield GoToAccount.objects.select_for_update().get(pk=account_id)
 
 
 def _refresh_locked(account: GoToAccount) -> str | GoToError:

@@ -70,7 +70,13 @@ class Registrant:
 
 @dataclass(frozen=True)
 class Registration:
-    """The answer to a registration; `already_registered` when GoTo had the e-mail already."""
+    """The answer to a registration.
+
+    `already_registered` is True when GoTo answered 409 (it had the e-mail already). GoTo's
+    idempotent re-registration (201 with the existing registrantKey, goto-api.md §2.4) cannot
+    be told from a new registration and comes back with it False; the key and join URL are
+    the existing ones either way, which is what callers rely on.
+    """
 
     registrant_key: str
     join_url: str

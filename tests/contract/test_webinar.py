@@ -236,30 +236,6 @@ def test_duplicate_in_conflict_mode_returns_the_existing_registration(
     assert calls == [("POST", "registrants", 409), ("GET", first.registrant_key, 200)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "In the emulator's idempotent duplicate mode (goto-api.md §2.4) a re-registration is "
-        "answered 201 with the existing registrant, the same body as a new registration, so "
-        "webinar.create_registrant returns already_registered=False for a person GoTo "
-        "already had"
-    ),
-)
-def test_duplicate_in_idempotent_mode_returns_the_existing_registration(
-    connected: Connected,
-) -> None:
-    wk = webinar_key(UPCOMING)
-    first = webinar.create_registrant(
-        connected.api, ORGANIZER_KEY, wk, first_name="Ann", last_name="Lee", email="ann@x.example"
-    )
-    faults.set_duplicate_mode("idempotent")
-    again = webinar.create_registrant(
-        connected.api, ORGANIZER_KEY, wk, first_name="Ann", last_name="Lee", email="ann@x.example"
-    )
-    assert (again.registrant_key, again.join_url) == (first.registrant_key, first.join_url)
-    assert again.already_registered
-
-
 def test_duplicate_in_idempotent_mode_keeps_the_same_key(connected: Connected) -> None:
     """What the idempotent mode does guarantee: one registrant, the same key and join link."""
     wk = webinar_key(UPCOMING)
