@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from celery import Celery
 
@@ -11,3 +12,29 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("convene")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def goto_sync_schedule(interval_minutes: int, products: tuple[str, ...]) -> dict[str, dict]:
+    """One beat entry per GoTo product. A run not started before the next one is due expires,
+    so a backlog after an outage collapses into one run instead of a queue of them."""
+    interval = timedelta(minutes=interval_minutes)
+    return {
+        f"goto-sync-{product}": {
+            "task": "gotoplugins.sync_product",
+            "schedule": interval,
+            "args": (product,),
+            "options": {"expires": interval.total_seconds()},
+        }
+        for product in products
+    }
+
+
+@app.on_after_configure.connect
+def _schedule_goto_sync(sender: Celery, **kwargs: object) -> None:
+    from django.conf import settings
+
+    from gotoplugins.products import PRODUCTS
+
+    sender.conf.beat_schedule = goto_sync_schedule(
+        settings.GOTO_SYNC_INTERVAL_MINUTES, tuple(PRODUCTS)
+    )

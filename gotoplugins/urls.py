@@ -22,4 +22,5 @@ urlpatterns = [
     path("oauth/callback/", views.OAuthCallbackView.as_view(), name="oauth-callback"),
     path("products/<slug:product>/", views.ProductUpdateView.as_view(), name="product-update"),
     path("products/<slug:product>/test/", views.TestConnectionView.as_view(), name="product-test"),
+    path("products/<slug:product>/sync/", views.SyncNowView.as_view(), name="product-sync"),
 ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,9 +20,11 @@ from accounts.permissions import AdminRequiredMixin
 from gotoplugins import connections, oauth
 from gotoplugins.errors import GoToError
 from gotoplugins.forms import AccountForm, ProductForm
-from gotoplugins.models import GoToAccount
+from gotoplugins.models import GoToAccount, SyncRun
+from gotoplugins.tasks import sync_product_task
 
 OAUTH_SESSION_KEY = "goto_oauth"
+RECENT_SYNCS = 10
 
 
 def redirect_uri() -> str:
@@ -45,6 +48,7 @@ class PluginsView(AdminRequiredMixin, TemplateView):
                 for connection in products
             ],
             account_form=kwargs.get("account_form") or AccountForm(),
+            recent_syncs=SyncRun.objects.all()[:RECENT_SYNCS],
             redirect_uri=redirect_uri(),
             emulator=settings.GOTO_EMULATOR,
         )
@@ -162,6 +166,25 @@ class ProductUpdateView(AdminRequiredMixin, View):
         else:
             errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
             messages.error(request, f"{connection.info.label} not saved: {errors}")
+        return plugins_page(f"product-{product}")
+
+
+class SyncNowView(AdminRequiredMixin, View):
+    def post(self, request: HttpRequest, product: str) -> HttpResponse:
+        connection = connections.product_connection(product)
+        if not (connection.enabled and connection.account and connection.account.is_connected):
+            messages.error(
+                request,
+                f"{connection.info.label}: enable it with a connected account before syncing.",
+            )
+            return plugins_page(f"product-{product}")
+        transaction.on_commit(
+            lambda: sync_product_task.delay(product, trigger=SyncRun.Trigger.BUTTON)
+        )
+        messages.info(
+            request,
+            f"{connection.info.label}: sync started. Its result appears under Recent syncs.",
+        )
         return plugins_page(f"product-{product}")
 
 
