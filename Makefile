@@ -16,6 +16,10 @@ run: install assets migrate  ## Set up and serve Convene on http://127.0.0.1:800
 	$(MANAGE) seed_demo --once
 	$(MANAGE) goto_emulator_seed
 	$(MANAGE) seed_goto_demo_account
+	@# The demo account connects and syncs through the emulator over HTTP, so the server must
+	@# be up first: start it, connect and sync once in the background, then wait on the server.
+	@( $(MANAGE) seed_goto_demo_account --connect && $(MANAGE) citrix_sync --quiet ; \
+	   echo "Demo GoTo sync done: open a contact to see registrations on its timeline." ) &
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: install assets  ## Install what the tests need and run every stage, stopping at the first failure
