@@ -2,7 +2,8 @@
 
 GoTo is the emulator, served by pytest-django's live_server from the same PostgreSQL database;
 the worker's GOTO_API_BASE_URL and GOTO_AUTH_BASE_URL point at it (tests/integration/conftest.py).
-The account is connected the way the Plugins page does it: Convene's authorization URL, GoTo's
+The first run is started by the Plugins page's "Sync now", the second as beat enqueues it. The
+account is connected the way the Plugins page does it: Convene's authorization URL, GoTo's
 consent (answered by the emulator's `emulator_consent=allow`), the code exchanged by
 `connections.complete_authorization`. The rows are then checked against the emulator's tables.
 """
@@ -10,23 +11,22 @@ consent (answered by the emulator's `emulator_consent=allow`), the code exchange
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 
 from contacts.models import Contact
-from gotoplugins import connections, oauth
+from gotoplugins import connections, oauth, tasks
 from gotoplugins.emulator import models as emulator
 from gotoplugins.models import Event, GoToAccount, Participation, ProductConnection, SyncRun
 from tests.integration.conftest import wait_for
 from tests.services import CeleryWorker
-
-tasks = pytest.importorskip(
-    "gotoplugins.tasks", reason="gotoplugins/tasks.py (the sync's Celery tasks) is not written yet"
-)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -63,8 +63,16 @@ def connect_webinar(site: str) -> GoToAccount:
     return account
 
 
-def test_the_worker_syncs_gotowebinar_from_the_emulator(
-    celery_worker: CeleryWorker, site: str
+def finished_run(product: str, trigger: str, after: int) -> Callable[[], SyncRun | None]:
+    def probe() -> SyncRun | None:
+        run = SyncRun.objects.filter(product=product, trigger=trigger, pk__gt=after).first()
+        return run if run is not None and run.status != SyncRun.Status.RUNNING else None
+
+    return probe
+
+
+def test_sync_now_and_the_scheduled_sync_run_in_the_worker(
+    celery_worker: CeleryWorker, site: str, admin_client: Client
 ) -> None:
     call_command(
         "goto_emulator_seed",
@@ -80,13 +88,14 @@ def test_the_worker_syncs_gotowebinar_from_the_emulator(
     connect_webinar(site)
     log_start = len(celery_worker.log())
 
-    tasks.sync_product_task.delay("webinar", trigger=SyncRun.Trigger.SCHEDULE)
-
-    def finished() -> SyncRun | None:
-        run = SyncRun.objects.filter(product="webinar").first()
-        return run if run is not None and run.status != SyncRun.Status.RUNNING else None
-
-    run = wait_for(finished, "the webinar SyncRun to finish", celery_worker)
+    # "Sync now" on the Plugins page: the view queues the task on commit and returns at once.
+    response = admin_client.post(reverse("gotoplugins:product-sync", args=["webinar"]))
+    assert response.status_code == 302
+    run = wait_for(
+        finished_run("webinar", SyncRun.Trigger.BUTTON, after=0),
+        "the Sync now run to finish",
+        celery_worker,
+    )
     assert run.status == SyncRun.Status.SUCCESS, run.errors
 
     # The catalogue: every seeded webinar, by its GoTo key.
@@ -96,22 +105,54 @@ def test_the_worker_syncs_gotowebinar_from_the_emulator(
         seeded_keys
     )
     # Registrations: one per emulator registrant, matched to contacts by normalised email.
-    registered = set(
-        Participation.objects.filter(event__product="webinar", kind="registered").values_list(
-            "event__key", "contact__email"
-        )
-    )
     expected = {
         (r.event.key, r.email.strip().lower())
         for r in emulator.Registrant.objects.filter(event__product="g2w").select_related("event")
     }
-    assert registered == expected
     assert len(expected) == WEBINARS * REGISTRANTS_PER_WEBINAR
-    assert Contact.objects.filter(email__in={email for _, email in expected}).count() == len(
-        {email for _, email in expected}
-    )
+    assert registrations() == expected
+    emails = {email for _, email in expected}
+    assert Contact.objects.filter(email__in=emails).count() == len(emails)
     assert run.counts["new_registrations"] == len(expected)
+    # Attendance: one row per person who joined a held session.
+    attended = {
+        (a.session.event.key, a.email.strip().lower())
+        for a in emulator.Attendance.objects.filter(session__event__product="g2w").select_related(
+            "session__event"
+        )
+    }
+    assert attended, "the seed has past webinars with attendees"
+    assert attendances() == attended
+    assert run.counts["new_attendances"] == len(attended)
 
-    # It ran in the worker process, not inline here.
+    # The scheduled run, enqueued as beat does it (config/celery.py), finds nothing new.
+    tasks.sync_product_task.delay("webinar")
+    second = wait_for(
+        finished_run("webinar", SyncRun.Trigger.SCHEDULE, after=run.pk),
+        "the scheduled run to finish",
+        celery_worker,
+    )
+    assert second.status == SyncRun.Status.SUCCESS, second.errors
+    assert (second.counts["new_registrations"], second.counts["new_contacts"]) == (0, 0)
+    assert (registrations(), attendances()) == (expected, attended)
+
+    # Both ran in the worker process, not inline here.
     log = celery_worker.log()[log_start:]
-    assert re.search(r"Task \S*sync\S*\[[0-9a-f-]+\] succeeded", log), celery_worker.tail()
+    finished = re.findall(r"Task gotoplugins\.sync_product\[[0-9a-f-]+\] succeeded", log)
+    assert len(finished) == 2, celery_worker.tail()
+
+
+def registrations() -> set[tuple[str, str]]:
+    return set(
+        Participation.objects.filter(event__product="webinar", kind="registered").values_list(
+            "event__key", "contact__email"
+        )
+    )
+
+
+def attendances() -> set[tuple[str, str]]:
+    return set(
+        Participation.objects.filter(event__product="webinar", kind="attended").values_list(
+            "event__key", "contact__email"
+        )
+    )
