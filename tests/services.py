@@ -161,6 +161,8 @@ class Service:
     def _spawn(
         self, command: Sequence[str], *, env: Mapping[str, str] | None = None, **options: Any
     ) -> None:
+        if self._log is not None:
+            self._log.close()
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - our own binaries and arguments
             list(command),
@@ -172,6 +174,25 @@ class Service:
             preexec_fn=_parent_death_signal(self.stop_signal),
             **options,
         )
+
+    def _serve(
+        self,
+        command: Callable[[int], Sequence[str]],
+        ready: Callable[[], bool],
+        what: str,
+        **options: Any,
+    ) -> None:
+        """Start listening on self.port; if another program took it meanwhile, take another."""
+        for attempt in range(3):
+            self._spawn(command(self.port), **options)
+            try:
+                self._wait_until(ready, what)
+                return
+            except ServiceError:
+                if attempt == 2 or "Address already in use" not in log_tail(self.log_path, 5):
+                    raise
+                self._kill()
+                self.port = free_port()
 
     def _check_alive(self, what: str) -> None:
         if self.process is not None and self.process.poll() is not None:
@@ -197,6 +218,13 @@ class Service:
         if self._stopped:
             return
         self._stopped = True
+        self._kill()
+        if self._log is not None:
+            self._log.close()
+        if not os.environ.get("CONVENE_KEEP_SERVICE_FILES"):
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _kill(self) -> None:
         process = self.process
         if process is not None and process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
@@ -211,10 +239,6 @@ class Service:
         if process is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
-        if self._log is not None:
-            self._log.close()
-        if not os.environ.get("CONVENE_KEEP_SERVICE_FILES"):
-            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
@@ -275,11 +299,14 @@ class PostgresCluster(Service):
             "shared_buffers": "64MB",
             "timezone": "UTC",
         }
-        command = [postgres, "-D", str(self.data), "-p", str(self.port)]
-        for key, value in settings.items():
-            command += ["-c", f"{key}={value}"]
-        self._spawn(command, env=env, **self._as_user)
-        self._wait_until(self._accepts_connections, "postgres")
+        options = [arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")]
+        self._serve(
+            lambda port: [postgres, "-D", str(self.data), "-p", str(port), *options],
+            self._accepts_connections,
+            "postgres",
+            env=env,
+            **self._as_user,
+        )
         self._execute(f'CREATE DATABASE "{PG_DATABASE}"')
         self.startup_seconds = time.monotonic() - started
         return self
@@ -357,11 +384,11 @@ class RedisServer(Service):
     def start(self) -> RedisServer:
         started = time.monotonic()
         binary = required_binary("redis-server", "redis-server")
-        self._spawn(
-            [
+        self._serve(
+            lambda port: [
                 binary,
                 "--port",
-                str(self.port),
+                str(port),
                 "--bind",
                 "127.0.0.1",
                 "--dir",
@@ -374,9 +401,10 @@ class RedisServer(Service):
                 "no",
                 "--protected-mode",
                 "yes",
-            ]
+            ],
+            self.ping,
+            "redis-server",
         )
-        self._wait_until(self.ping, "redis-server")
         self.startup_seconds = time.monotonic() - started
         return self
 
