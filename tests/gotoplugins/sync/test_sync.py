@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from contacts.models import Activity, Contact
@@ -411,3 +412,34 @@ def test_a_held_assist_session_is_an_attendance(account: GoToAccount) -> None:
     assert set(Event.objects.filter(product="assist").values_list("key", flat=True)) == set(
         emulator.AssistSession.objects.values_list("session_id", flat=True)
     )
+
+
+def test_form_registrations_are_cancelled_only_once_goto_confirmed_them_and_after_a_grace(
+    account: GoToAccount,
+) -> None:
+    sync("webinar")
+    event = Event.objects.get(key=webinar_key(UPCOMING_WEBINAR))
+    old, recent, pending = (
+        Contact.objects.create(email=f"{name}@example.net") for name in ("old", "recent", "pending")
+    )
+    for contact, key in ((old, "11"), (recent, "12"), (pending, "")):
+        Participation.objects.create(
+            event=event, contact=contact, kind="registered", registrant_key=key, source="form"
+        )
+    Participation.objects.filter(contact=old).update(created_at=timezone.now() - timedelta(hours=3))
+
+    run = sync("webinar")
+
+    assert counts(run)["cancellations"] == 1
+    cancelled = Participation.objects.filter(kind="cancelled")
+    assert list(cancelled.values_list("contact__email", flat=True)) == ["old@example.net"]
+
+
+def test_people_without_a_usable_email_are_skipped(account: GoToAccount) -> None:
+    registrant = emulator_registrant(UPCOMING_WEBINAR)
+    registrant.email = "not an email"
+    registrant.save()
+    run = sync("webinar")
+    assert run.status == SyncRun.Status.SUCCESS
+    assert counts(run)["new_registrations"] == 71
+    assert not Contact.objects.filter(email__contains="not an").exists()
