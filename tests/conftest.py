@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
+import shutil
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -38,6 +40,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         folder = Path(tempfile.mkdtemp(prefix="convene-test-db-"))
+        atexit.register(shutil.rmtree, folder, True)
         database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
 
 
