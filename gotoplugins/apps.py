@@ -8,6 +8,8 @@ class GotopluginsConfig(AppConfig):
         from gotoplugins import (
             checks,  # noqa: F401 - registers the system checks
             extensions,
+            segment_filters,
         )
 
         extensions.register()
+        segment_filters.register()
