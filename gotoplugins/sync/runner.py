@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gotoplugins import errors
@@ -26,6 +26,7 @@ from gotoplugins.products import PRODUCTS
 from gotoplugins.sync import catalogue, lock, window, writer
 from gotoplugins.sync.sources import SOURCES, Source
 from gotoplugins.sync.types import Catalogue, Counts, Entry, Failure, Window
+from segments import tasks as segment_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -74,11 +75,20 @@ def sync_product(
     if token is None:
         return _early_run(product, trigger, full, SyncRun.Status.SKIPPED, _busy(product))
     try:
-        return _Run(connection.account, product, trigger, token, progress).execute(
+        run = _Run(connection.account, product, trigger, token, progress).execute(
             event_key=event_key, since=since, full=full
         )
     finally:
         lock.release(product, token)
+    if run.status in (SyncRun.Status.SUCCESS, SyncRun.Status.PARTIAL):
+        refresh_goto_segments()
+    return run
+
+
+def refresh_goto_segments() -> None:
+    """Segments with GoTo filters follow the sync. Always, not only when rows changed: an event
+    that ended since the last run turns its no-shows into "did not attend"."""
+    transaction.on_commit(lambda: segment_tasks.rebuild_all.delay(only_kinds_prefix="goto."))
 
 
 def _not_ready(product: str, connection: ProductConnection | None) -> str:

@@ -100,7 +100,7 @@ def test_sync_now_runs_the_sync_and_shows_it(
     mock_empty_webinar_list()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         admin_client.post("/plugins/products/webinar/sync/")
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the sync, then the rebuild of segments with GoTo filters
     page = admin_client.get("/plugins/").content.decode()
     assert "GoToWebinar: sync started." in page
     assert "GoToWebinar: sync started." in page
@@ -134,3 +134,47 @@ def test_recent_syncs_show_errors(admin_client: Client) -> None:
     page = admin_client.get("/plugins/").content.decode()
     assert "Partly synced" in page
     assert "123: GoTo answered 500" in page
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_segments_with_goto_filters_are_rebuilt_after_a_sync(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from contacts.services import upsert_contact
+    from gotoplugins.models import Event, Participation
+    from gotoplugins.sync import sync_product
+    from segments import services as segments
+
+    connection = connected_webinar()
+    contact = upsert_contact("ann@example.com").contact
+    event = Event.objects.create(
+        product="webinar",
+        account=connection.account,
+        key="101",
+        subject="Launch",
+        starts_at=timezone.now() - timedelta(days=400),
+        ends_at=timezone.now() - timedelta(days=400),
+    )
+    Participation.objects.create(event=event, contact=contact, kind="registered")
+    with django_capture_on_commit_callbacks(execute=False):
+        segment = segments.create_segment(
+            name="Registered anywhere",
+            filters={
+                "match": "all",
+                "groups": [
+                    {
+                        "match": "all",
+                        "filters": [
+                            {"kind": "goto.webinar.registered", "operator": "any", "value": None}
+                        ],
+                    }
+                ],
+            },
+        )
+    assert not segment.memberships.exists()
+    mock_empty_webinar_list()
+    with django_capture_on_commit_callbacks(execute=True):
+        run = sync_product("webinar", trigger=SyncRun.Trigger.COMMAND)
+    assert run.status == "success"
+    assert list(segment.memberships.values_list("contact__email", flat=True)) == ["ann@example.com"]
