@@ -309,7 +309,7 @@ def test_repeated_emails_in_the_file_are_merged_later_non_empty_values_winning()
 def test_repeated_emails_across_chunks_give_the_same_result(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(importer, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(importer.engine, "CHUNK_SIZE", 2)
     text = (
         "email,first name,company,phone\n"
         "dup@example.com,Dana,First Co,111\n"
@@ -397,7 +397,7 @@ def test_a_failure_after_some_chunks_says_what_was_kept(monkeypatch: pytest.Monk
         return real(drafts)
 
     monkeypatch.setattr(services, "record_activities", fail_second_time)
-    monkeypatch.setattr(importer, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(importer.engine, "CHUNK_SIZE", 2)
     job = run("email\na@example.com\n,\nbad\nc@example.com\nd@example.com\n")
     assert job.status == ImportJob.Status.FAILED
     assert job.failure.startswith("The import stopped after 2 of 4 rows.")
