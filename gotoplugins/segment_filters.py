@@ -180,5 +180,6 @@ def register() -> None:
                 operators=operators,
                 build=builder(product, what),
                 choices=sets[product],
+                cost=10,  # a subquery
             )
         )

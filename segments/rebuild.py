@@ -1,7 +1,8 @@
 """A segment's rebuild as four set operations in SQL, whatever the number of contacts.
 
-1. insert as members the contacts the filters match that are neither members already nor kept
-   out by hand (INSERT INTO membership … SELECT … FROM contact WHERE <filters> AND NOT EXISTS …);
+1. insert as members the contacts the filters match that are not kept out by hand; those
+   already members are skipped by the unique index (INSERT INTO membership … SELECT … FROM
+   contact WHERE <filters> AND NOT EXISTS <exclusion> ON CONFLICT DO NOTHING);
 2. log those new members as "added" (INSERT INTO change … SELECT … FROM membership);
 3. log as "removed" the members the filters brought in that they no longer match;
 4. delete those logged members.
@@ -32,7 +33,12 @@ MEMBER_COLUMNS = ("segment", "contact", "source", "added_at")
 
 def apply(segment: Segment, matching: Q, now: dt.datetime) -> tuple[int, int]:
     """Bring the membership in line with `matching` (a Q on Contact); returns (added, removed)."""
-    added = insert_select(SegmentMembership, MEMBER_COLUMNS, _arrivals(segment, matching, now))
+    added = insert_select(
+        SegmentMembership,
+        MEMBER_COLUMNS,
+        _arrivals(segment, matching, now),
+        skip_conflicts_on=("segment", "contact"),
+    )
     if added:
         insert_select(MembershipChange, LOG_COLUMNS, _new_members(segment, now))
     removed = insert_select(MembershipChange, LOG_COLUMNS, _departures(segment, matching, now))
@@ -47,9 +53,11 @@ def apply(segment: Segment, matching: Q, now: dt.datetime) -> tuple[int, int]:
 
 
 def _arrivals(segment: Segment, matching: Q, now: dt.datetime) -> QuerySet[Any]:
-    members = SegmentMembership.objects.filter(segment=segment, contact=OuterRef("pk"))
+    # Not "NOT EXISTS (a member)": a subquery on the table being filled can make PostgreSQL
+    # rescan the growing table per row when its statistics say it is empty (23 s instead of
+    # 0.4 s for 75,000 members); the unique index skips the members instead.
     excluded = SegmentExclusion.objects.filter(segment=segment, contact=OuterRef("pk"))
-    contacts = Contact.objects.filter(matching).exclude(Exists(members)).exclude(Exists(excluded))
+    contacts = Contact.objects.filter(matching).exclude(Exists(excluded))
     return (
         contacts.order_by()
         .annotate(
@@ -68,10 +76,11 @@ def _new_members(segment: Segment, now: dt.datetime) -> QuerySet[Any]:
 
 
 def _departures(segment: Segment, matching: Q, now: dt.datetime) -> QuerySet[Any]:
+    # Members added by this rebuild match by construction: only older ones are checked.
     still = Contact.objects.filter(matching, pk=OuterRef("contact_id"))
-    gone = SegmentMembership.objects.filter(segment=segment, source=Source.REBUILD).exclude(
-        Exists(still)
-    )
+    gone = SegmentMembership.objects.filter(
+        segment=segment, source=Source.REBUILD, added_at__lt=now
+    ).exclude(Exists(still))
     return _change_rows(gone, segment, Change.REMOVED, now)
 
 
@@ -91,9 +100,16 @@ def _change_rows(
     )
 
 
-def insert_select(model: type[Model], columns: Sequence[str], rows: QuerySet[Any]) -> int:
+def insert_select(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: QuerySet[Any],
+    *,
+    skip_conflicts_on: Sequence[str] = (),
+) -> int:
     """INSERT INTO model (columns) SELECT …rows… in one statement; returns the rows written.
 
+    With skip_conflicts_on, rows that would break that unique key are skipped (not written).
     The SELECT is the ORM's own SQL with its parameters: no value is formatted into the text.
     """
     connection = connections[rows.db]
@@ -104,8 +120,16 @@ def insert_select(model: type[Model], columns: Sequence[str], rows: QuerySet[Any
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = ", ".join(quote(_column(model, name)) for name in columns)
+    statement = f"INSERT INTO {table} ({names}) {sql}"
+    if skip_conflicts_on:
+        key = ", ".join(quote(_column(model, name)) for name in skip_conflicts_on)
+        # SQLite needs a WHERE right before ON CONFLICT to parse it (not a join's ON).
+        statement = (
+            f"INSERT INTO {table} ({names}) SELECT * FROM ({sql}) AS new_rows WHERE 1 = 1 "  # noqa: S608 - quoted names, the ORM's SQL, values as parameters
+            f"ON CONFLICT ({key}) DO NOTHING"
+        )
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({names}) {sql}", params)
+        cursor.execute(statement, params)
         return max(cursor.rowcount, 0)
 
 
