@@ -405,12 +405,15 @@ def describe(kinds: Iterable[FilterKind] | None = None) -> dict[str, Any]:
     }
 
 
-def summarise(filters: Mapping[str, Any]) -> list[str]:
+def summarise(
+    filters: Mapping[str, Any], labels: dict[str, dict[str, str]] | None = None
+) -> list[str]:
     """Each group in words ("Country equals Germany and …"), for list and detail pages.
 
-    Choice keys are shown as labels when the catalogue still has them.
+    Choice keys are shown as labels when the catalogue still has them; pass the same `labels`
+    dict for every segment of a page so each choice set is loaded once.
     """
-    labels: dict[str, dict[str, str]] = {}
+    labels = {} if labels is None else labels
     groups = filters.get("groups") if isinstance(filters, Mapping) else None
     lines = []
     for group in groups if isinstance(groups, list) else ():

@@ -139,6 +139,8 @@ def rebuild_safely(segment: Segment, *, now: dt.datetime | None = None) -> Rebui
         return rebuild(segment, now=now)
     except FilterError as error:
         message = f"The filters cannot be used: {error}"
+    except Segment.DoesNotExist:
+        return RebuildResult(segment.pk, error="The segment was deleted meanwhile.")
     except Exception:  # one broken segment must not stop the others
         logger.exception("Rebuilding segment %s failed", segment.pk)
         message = "The rebuild failed unexpectedly; the server log has the details."

@@ -59,8 +59,9 @@ class SegmentListView(ListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        labels: dict[str, dict[str, str]] = {}
         context["rows"] = [
-            (segment, filters.summarise(segment.filters)) for segment in context["segments"]
+            (segment, filters.summarise(segment.filters, labels)) for segment in context["segments"]
         ]
         return context
 

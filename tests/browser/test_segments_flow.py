@@ -140,3 +140,22 @@ def test_the_builder_explains_what_is_missing_before_saving(
     expect(row.locator(".filter-problem")).to_have_text("Enter at least one value, one per line.")
     assert not Segment.objects.exists()
     expect(page).to_have_url(f"{base}/segments/new/")
+
+    row.get_by_label("Values, one per line").fill("Germany\nfrance")
+    count = page.locator("#segment-count")
+    expect(count).to_have_text("4 contacts match")
+    page.get_by_role("button", name="Add filter").click()
+    second = page.locator(".filter-row").nth(1)
+    second.get_by_label("Filter", exact=True).select_option(label="Date added")
+    second.get_by_label("Condition", exact=True).select_option(label="is in the last")
+    second.get_by_label("Number of days").fill("0")
+    expect(count).to_contain_text("Complete the filters")
+    second.get_by_label("Number of days").fill("7")
+    expect(count).to_have_text("4 contacts match")
+    page.get_by_role("button", name="Save segment").click()
+    expect(page.locator("#member-count")).to_have_text("4")
+    segment = Segment.objects.get()
+    assert segment.filters["groups"][0]["filters"] == [
+        {"kind": "contact.country", "operator": "in", "value": ["Germany", "france"]},
+        {"kind": "contact.created_at", "operator": "last_days", "value": 7},
+    ]

@@ -266,6 +266,12 @@ def test_an_unexpected_error_is_logged_and_the_others_still_rebuild(
     assert members(first) == set() and members(second) == {"anna@example.com"}
 
 
+def test_a_segment_deleted_meanwhile_is_reported_quietly(segment: Segment) -> None:
+    Segment.objects.filter(pk=segment.pk).delete()
+    result = services.rebuild_safely(segment, now=NOW)
+    assert result.error == "The segment was deleted meanwhile."
+
+
 def test_rebuild_all_can_take_only_the_segments_with_some_filter_kinds(
     make_contact: Callable[..., Contact],
 ) -> None:
