@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DeleteView, DetailView, ListView, View
 
 from contacts.models import Contact
-from segments import filters, services
+from segments import describe, filters, services
 from segments.forms import AddMemberForm, AddToSegmentForm, SegmentForm, parse_filters
 from segments.models import MembershipChange, Segment, SegmentExclusion, SegmentMembership
 
@@ -61,7 +61,8 @@ class SegmentListView(ListView):
         context = super().get_context_data(**kwargs)
         labels: dict[str, dict[str, str]] = {}
         context["rows"] = [
-            (segment, filters.summarise(segment.filters, labels)) for segment in context["segments"]
+            (segment, describe.summarise(segment.filters, labels))
+            for segment in context["segments"]
         ]
         return context
 
@@ -107,7 +108,7 @@ class SegmentFormView(View):
         context = {
             "form": form,
             "segment": segment,
-            "registry": filters.describe(),
+            "registry": describe.describe(),
             "problems": [problem.as_dict() for problem in form.filter_problems],
         }
         return render(self.request, "segments/segment_form.html", context, status=status)
@@ -169,7 +170,7 @@ class SegmentDetailView(DetailView):
             members=page.object_list,
             excluded=list(excluded[:20]),
             changes=list(changes[:10]),
-            summary=filters.summarise(segment.filters),
+            summary=describe.summarise(segment.filters),
             add_form=AddMemberForm(),
         )
         return context

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from segments import filters
+from segments import describe, filters
 from tests.segments.conftest import all_of, f
 
 
@@ -138,10 +138,10 @@ def test_the_summary_reads_like_a_sentence() -> None:
             ],
         }
     )
-    assert filters.summarise(data) == [
+    assert describe.summarise(data) == [
         "Country is any of “Germany”, “Austria” or Last activity is in the last 7 days",
         "GoToWebinar attended any event",
     ]
-    assert filters.summarise({"groups": [{"filters": [{"kind": "gone"}]}]}) == [
+    assert describe.summarise({"groups": [{"filters": [{"kind": "gone"}]}]}) == [
         "(unknown filter “gone”)"
     ]
