@@ -67,6 +67,8 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/import_contacts.py
+	$(BIN)/python bench/goto_sync.py
+	$(BIN)/python bench/segments.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -29,12 +29,26 @@ def goto_sync_schedule(interval_minutes: int, products: tuple[str, ...]) -> dict
     }
 
 
+def segments_schedule(interval_minutes: int) -> dict[str, dict]:
+    """Rebuild every published segment: relative dates ("in the last 7 days") move on their
+    own, even when no data changed."""
+    interval = timedelta(minutes=interval_minutes)
+    return {
+        "segments-rebuild-all": {
+            "task": "segments.rebuild_all",
+            "schedule": interval,
+            "options": {"expires": interval.total_seconds()},
+        }
+    }
+
+
 @app.on_after_configure.connect
-def _schedule_goto_sync(sender: Celery, **kwargs: object) -> None:
+def _schedule(sender: Celery, **kwargs: object) -> None:
     from django.conf import settings
 
     from gotoplugins.products import PRODUCTS
 
-    sender.conf.beat_schedule = goto_sync_schedule(
-        settings.GOTO_SYNC_INTERVAL_MINUTES, tuple(PRODUCTS)
-    )
+    sender.conf.beat_schedule = {
+        **goto_sync_schedule(settings.GOTO_SYNC_INTERVAL_MINUTES, tuple(PRODUCTS)),
+        **segments_schedule(settings.SEGMENTS_REBUILD_INTERVAL_MINUTES),
+    }

@@ -192,6 +192,9 @@ GOTO_SYNC_OVERLAP_MINUTES = env.int("GOTO_SYNC_OVERLAP_MINUTES", default=60)
 # Celery beat runs the sync every this many minutes.
 GOTO_SYNC_INTERVAL_MINUTES = env.int("GOTO_SYNC_INTERVAL_MINUTES", default=15)
 
+# Celery beat rebuilds every published segment every this many minutes.
+SEGMENTS_REBUILD_INTERVAL_MINUTES = env.int("SEGMENTS_REBUILD_INTERVAL_MINUTES", default=15)
+
 # Key for encrypting GoTo secrets and tokens at rest (Fernet). Default: derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 

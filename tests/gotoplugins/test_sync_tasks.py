@@ -72,7 +72,10 @@ def test_the_configured_app_schedules_all_four_products() -> None:
         "goto-sync-meeting",
         "goto-sync-training",
         "goto-sync-webinar",
+        "segments-rebuild-all",
     ]
+    assert app.conf.beat_schedule["segments-rebuild-all"]["task"] == "segments.rebuild_all"
+    assert app.conf.beat_schedule["segments-rebuild-all"]["options"] == {"expires": 900.0}
 
 
 @pytest.mark.django_db
