@@ -22,6 +22,7 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("segments/", include("segments.urls")),
     path("forms/", include("forms_builder.urls")),
+    path("f/", include("forms_builder.public_urls")),
     path("campaigns/", include("campaigns.urls")),
     path("emails/", include("emails.urls")),
     path("plugins/", include("gotoplugins.urls")),

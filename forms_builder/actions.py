@@ -1,0 +1,266 @@
+"""The registry of form actions: what happens with each submission, in the form's order.
+
+Saving to a contact is built in and always runs first (services.py). Other actions are types
+registered here: forms_builder registers "Notify users by email"; gotoplugins adds its GoTo
+actions from its AppConfig.ready(). An action type
+
+- gives the builder a config form and checks the whole form when it is saved (`problems`);
+- runs with a submission and returns Outcomes, stored as ActionResult rows.
+
+A `deferred` type runs in a task after the submission is stored (mail, remote calls), never
+while the visitor waits. An action may hand its work to its own queue and return a pending
+Outcome with a `ref`; its queue updates the row later through services.update_results().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from contacts.models import Contact
+from forms_builder.fields import EMAIL_MAPPING, StoredValue, get_field_type
+from forms_builder.models import ActionResult, Field, Form, FormAction, Submission
+
+Status = ActionResult.Status
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One line of what an action did (an ActionResult row)."""
+
+    title: str
+    status: str
+    message: str = ""
+    link: str = ""
+    link_label: str = ""
+    ref: str = ""
+
+
+@dataclass
+class SubmissionContext:
+    """Everything an action may read about one submission."""
+
+    form: Form
+    fields: list[Field]
+    submission: Submission
+    contact: Contact | None
+    values: dict[str, StoredValue] = field(default_factory=dict)
+
+    def mapped(self, contact_field: str) -> str:
+        """The submitted value of the field mapped to this contact field ("" if none)."""
+        for item in self.fields:
+            if item.contact_field == contact_field:
+                value = self.values.get(item.key, "")
+                return ", ".join(value) if isinstance(value, list) else value.strip()
+        return ""
+
+    def values_of_type(self, type_key: str) -> list[str]:
+        """Every value submitted in fields of this type, in field order."""
+        found: list[str] = []
+        for item in self.fields:
+            if item.field_type != type_key:
+                continue
+            value = self.values.get(item.key, "")
+            found.extend(value if isinstance(value, list) else [value] if value else [])
+        return found
+
+
+class RetryLater(Exception):
+    """A deferred action failed in a way worth trying again (say, a mail server is down)."""
+
+    def __init__(self, message: str, countdown: float = 60.0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.countdown = countdown
+
+
+class ActionType:
+    key: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    group: ClassVar[str] = "Core"
+    icon: ClassVar[str] = "bi-lightning"
+    description: ClassVar[str] = ""
+    deferred: ClassVar[bool] = False
+
+    def available(self) -> bool:
+        """Offered in the builder's "Add action" menu (existing actions always run)."""
+        return True
+
+    def config_form(
+        self,
+        form: Form,
+        data: Mapping[str, Any] | None = None,
+        initial: dict[str, Any] | None = None,
+    ) -> forms.Form:
+        return forms.Form(data=data, initial=initial)
+
+    def config_initial(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(config)
+
+    def to_config(self, cleaned: Mapping[str, Any]) -> dict[str, Any]:
+        """JSON for FormAction.config from the config form's cleaned data."""
+        return dict(cleaned)
+
+    def problems(self, form: Form, fields: Sequence[Field], config: Mapping[str, Any]) -> list[str]:
+        """Why the form cannot be saved with this action as it is (clear, actionable)."""
+        return []
+
+    def summary(self, config: Mapping[str, Any]) -> str:
+        return ""
+
+    def run(self, action: FormAction, context: SubmissionContext) -> list[Outcome]:
+        raise NotImplementedError
+
+
+# --- Helpers for action types -----------------------------------------------------------------
+
+
+def internal_users() -> QuerySet[Any]:
+    return get_user_model().objects.filter(is_active=True).exclude(email="").order_by("username")
+
+
+def users_field(label: str = "Send to", help_text: str = "") -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        queryset=internal_users(),
+        label=label,
+        help_text=help_text or "Convene users (with an email address) who receive it.",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+def user_emails(user_ids: Sequence[int]) -> list[str]:
+    return list(internal_users().filter(pk__in=user_ids).values_list("email", flat=True))
+
+
+def required_mapping_problems(
+    label: str, fields: Sequence[Field], needed: Sequence[tuple[str, str]]
+) -> list[str]:
+    """Messages for each contact field in `needed` ((name, label)) with no required field."""
+    missing = [
+        text
+        for name, text in needed
+        if not any(item.contact_field == name and item.required for item in fields)
+    ]
+    if not missing:
+        return []
+    return [
+        f"“{label}” needs required fields mapped to the contact's {join_words(missing)}. "
+        f"Add {'it' if len(missing) == 1 else 'them'} (or edit the field: map it and tick "
+        "“Required”), then save again."
+    ]
+
+
+def join_words(words: Sequence[str]) -> str:
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def submission_lines(context: SubmissionContext) -> list[str]:
+    """ "Label: value" for every field with an answer, as read at submit time."""
+    display = context.submission.display
+    return [
+        f"{item.label}: {display.get(item.key, '')}"
+        for item in context.fields
+        if context.values.get(item.key) not in ("", [], None)
+    ]
+
+
+# --- Core action types ------------------------------------------------------------------------
+
+
+class NotifyForm(forms.Form):
+    users = users_field()
+    subject = forms.CharField(
+        max_length=200, required=False, help_text="Empty: “New submission: <form>”."
+    )
+
+
+class NotifyUsers(ActionType):
+    key = "notify_users"
+    label = "Notify users by email"
+    icon = "bi-envelope-paper"
+    description = "Email the answers to Convene users."
+    deferred = True
+
+    def config_form(
+        self,
+        form: Form,
+        data: Mapping[str, Any] | None = None,
+        initial: dict[str, Any] | None = None,
+    ) -> forms.Form:
+        return NotifyForm(data=data, initial=initial)
+
+    def config_initial(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        return {"users": config.get("user_ids") or [], "subject": config.get("subject") or ""}
+
+    def to_config(self, cleaned: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "user_ids": [user.pk for user in cleaned["users"]],
+            "subject": cleaned.get("subject") or "",
+        }
+
+    def summary(self, config: Mapping[str, Any]) -> str:
+        count = len(config.get("user_ids") or [])
+        return f"{count} user{'s' if count != 1 else ''}"
+
+    def run(self, action: FormAction, context: SubmissionContext) -> list[Outcome]:
+        recipients = user_emails(action.config.get("user_ids") or [])
+        if not recipients:
+            return [Outcome(self.label, Status.SKIPPED, "None of the chosen users has an email.")]
+        subject = action.config.get("subject") or f"New submission: {context.form.name}"
+        link = settings.SITE_URL + reverse(
+            "forms_builder:submission", args=[context.form.pk, context.submission.pk]
+        )
+        lines = [f"A visitor submitted “{context.form.name}”.", "", *submission_lines(context)]
+        body = "\n".join([*lines, "", link])
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        except OSError as error:
+            raise RetryLater(f"The mail server did not take the message ({error}).") from None
+        return [Outcome(self.label, Status.DONE, f"Sent to {', '.join(recipients)}.")]
+
+
+# --- The registry -----------------------------------------------------------------------------
+
+_TYPES: dict[str, ActionType] = {}
+
+
+def register_action_type(action_type: ActionType) -> None:
+    known = _TYPES.get(action_type.key)
+    if known is not None and type(known) is not type(action_type):
+        raise ValueError(f"Action type {action_type.key!r} is already registered.")
+    _TYPES[action_type.key] = action_type
+
+
+def get_action_type(key: str) -> ActionType | None:
+    return _TYPES.get(key)
+
+
+def action_types() -> list[ActionType]:
+    return sorted(_TYPES.values(), key=lambda t: t.group != "Core")
+
+
+def register_core_actions() -> None:
+    register_action_type(NotifyUsers())
+
+
+def email_field(fields: Sequence[Field]) -> Field | None:
+    return next(
+        (
+            item
+            for item in fields
+            if item.contact_field == EMAIL_MAPPING
+            and (t := get_field_type(item.field_type)) is not None
+            and t.maps_email
+        ),
+        None,
+    )

@@ -1,0 +1,119 @@
+"""What keeps the public form usable and abuse cheap to refuse, without a CSRF cookie.
+
+The public form is posted without Django's CSRF check (a cookie would need SameSite=None to
+reach a form embedded on another site). That is safe because the form acts for nobody: it
+reads no session and no signed-in user, so a forged cross-site post can do only what anyone
+may do by filling in the form. Instead each page carries:
+
+- a signed, expiring token naming the form (and a random nonce that makes a repeated post of
+  the same page recognisable);
+- a honeypot input that people never see and bots fill in;
+- a per-IP rate limit on posts, counted in Django's cache.
+
+The rate limit uses the default cache. The embedded mode's local-memory cache counts per
+process, so N server processes allow N times the limit; production should point CACHES at a
+shared cache (Redis) to make the limit exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import HttpRequest
+
+TOKEN_FIELD = "cv_token"  # noqa: S105 - an input name, not a secret
+HONEYPOT_FIELD = "homepage"  # a name bots like to fill in
+RESERVED_NAMES = frozenset({TOKEN_FIELD, HONEYPOT_FIELD, "embed", "csrfmiddlewaretoken"})
+SALT = "forms_builder.public-form"
+
+
+def token_max_age() -> int:
+    return int(getattr(settings, "FORMS_TOKEN_MAX_AGE", 2 * 24 * 3600))
+
+
+def rate_limit() -> tuple[int, int]:
+    """(posts, seconds) allowed per IP address."""
+    return (
+        int(getattr(settings, "FORMS_RATE_LIMIT", 60)),
+        int(getattr(settings, "FORMS_RATE_LIMIT_PERIOD", 600)),
+    )
+
+
+class BadToken(Exception):
+    """The page token is missing, forged, for another form, or too old."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expired = expired
+
+
+@dataclass(frozen=True)
+class PageToken:
+    form_id: int
+    nonce: str
+
+
+def new_token(form_id: int) -> str:
+    nonce = secrets.token_urlsafe(12)
+    return signing.TimestampSigner(salt=SALT).sign_object({"f": form_id, "n": nonce})
+
+
+def check_token(value: str, form_id: int) -> PageToken:
+    try:
+        payload = signing.TimestampSigner(salt=SALT).unsign_object(
+            value or "", max_age=token_max_age()
+        )
+    except signing.SignatureExpired:
+        raise BadToken(
+            "This page was open for a long time. Check your answers and submit again.",
+            expired=True,
+        ) from None
+    except (signing.BadSignature, ValueError, TypeError):
+        raise BadToken("This form could not be checked. Reload the page and try again.") from None
+    if not isinstance(payload, dict) or payload.get("f") != form_id:
+        raise BadToken("This form could not be checked. Reload the page and try again.")
+    return PageToken(form_id, str(payload.get("n") or ""))
+
+
+def dedupe_key(nonce: str, values: Mapping[str, Any]) -> str:
+    """The same page posted twice with the same answers gives the same key."""
+    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{nonce}\n{canonical}".encode()).hexdigest()
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """REMOTE_ADDR, or the header settings.FORMS_CLIENT_IP_HEADER names (behind a proxy)."""
+    header = getattr(settings, "FORMS_CLIENT_IP_HEADER", "")
+    raw = request.META.get(header, "") if header else ""
+    raw = raw.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        return None
+
+
+def over_rate_limit(ip: str | None) -> bool:
+    """Count one post from this address; True when it is over the limit."""
+    limit, period = rate_limit()
+    if limit <= 0:
+        return False
+    window = int(time.time() // period)
+    key = f"forms:posts:{ip or 'unknown'}:{window}"
+    cache.add(key, 0, timeout=period)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=period)
+        count = 1
+    return count > limit

@@ -1,0 +1,157 @@
+"""The public form at /f/<slug>/ (and ?embed=1 inside an iframe on another site).
+
+No sign-in, no CSRF cookie, no session: see forms_builder/protection.py for why that is safe
+and what protects the form instead. Every refusal is a page that says what happened, with a
+4xx status; nothing a visitor sends produces a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from forms_builder import deferred, protection, services
+from forms_builder.fields import HiddenType, get_field_type, now_context
+from forms_builder.models import Form
+from forms_builder.public_form import PublicForm
+
+logger = logging.getLogger(__name__)
+
+
+@login_not_required
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def public_form(request: HttpRequest, slug: str) -> HttpResponseBase:
+    form = Form.objects.filter(slug=slug).first()
+    embedded = request.GET.get("embed") == "1"
+    if form is None or not form.is_published:
+        return unavailable(request, form, embedded, "This form is not available.", status=404)
+    if form.closes_at is not None and form.closes_at <= timezone.now():
+        return unavailable(request, form, embedded, "This form is closed.", status=410)
+    if request.method == "POST":
+        response = _post(request, form, embedded)
+    else:
+        response = _page(request, form, embedded, _blank_form(request, form))
+    return allow_framing(response, form, embedded)
+
+
+def _blank_form(request: HttpRequest, form: Form) -> PublicForm:
+    fields = list(form.fields.all())
+    # Hidden fields take ?<key>=… from the address (campaign codes and the like).
+    initial = {
+        field.key: request.GET[field.key][:1000]
+        for field in fields
+        if isinstance(get_field_type(field.field_type), HiddenType) and field.key in request.GET
+    }
+    return PublicForm(form, fields, now_context(), initial=initial)
+
+
+def _post(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
+    ip = protection.client_ip(request)
+    if protection.over_rate_limit(ip):
+        message = "Too many submissions from your network. Wait a few minutes and try again."
+        return unavailable(request, form, embedded, message, status=429)
+    if _content_length(request) > form.max_body_bytes:
+        return too_large(request, form, embedded)
+    try:
+        data = request.POST
+    except (RequestDataTooBig, TooManyFieldsSent):
+        return too_large(request, form, embedded)
+    except (UnreadablePostError, MultiPartParserError):
+        message = "Your answers did not arrive in one piece. Please submit again."
+        return unavailable(request, form, embedded, message, status=400)
+    if data.get(protection.HONEYPOT_FIELD):
+        logger.info("Form %s: honeypot filled in from %s; not stored", form.pk, ip)
+        return _success(request, form, embedded)
+    public_form = PublicForm(form, list(form.fields.all()), now_context(), data=data)
+    try:
+        token = protection.check_token(data.get(protection.TOKEN_FIELD, ""), form.pk)
+    except protection.BadToken as bad:
+        public_form.is_valid()
+        return _page(request, form, embedded, public_form, notice=bad.message, status=400)
+    if not public_form.is_valid():
+        return _page(request, form, embedded, public_form, status=400)
+    visit = services.Visit(
+        ip_address=ip,
+        user_agent=request.headers.get("User-Agent", ""),
+        referrer=request.headers.get("Referer", ""),
+        embedded=embedded,
+    )
+    with deferred.collect() as jobs:
+        services.submit(form, public_form, token, visit)
+    return deferred.run_after(_success(request, form, embedded), jobs)
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _page(
+    request: HttpRequest,
+    form: Form,
+    embedded: bool,
+    public_form: PublicForm,
+    *,
+    notice: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "definition": form,
+        "form": public_form,
+        "token": protection.new_token(form.pk),
+        "token_field": protection.TOKEN_FIELD,
+        "honeypot_field": protection.HONEYPOT_FIELD,
+        "embedded": embedded,
+        "notice": notice,
+    }
+    return render(request, "forms_builder/public/form.html", context, status=status)
+
+
+def _success(request: HttpRequest, form: Form, embedded: bool) -> HttpResponse:
+    if form.redirect_url and not embedded:
+        return redirect(form.redirect_url)
+    context = {"definition": form, "embedded": embedded}
+    return render(request, "forms_builder/public/success.html", context)
+
+
+def too_large(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
+    message = (
+        f"Your answers are too large to send (at most {form.max_body_bytes:,} bytes). "
+        "Shorten them and try again."
+    )
+    return unavailable(request, form, embedded, message, status=413)
+
+
+def unavailable(
+    request: HttpRequest, form: Form | None, embedded: bool, message: str, *, status: int
+) -> HttpResponseBase:
+    shown = form if form is not None and form.is_published else None  # never an unpublished name
+    context = {"definition": shown, "message": message, "embedded": embedded}
+    response = render(request, "forms_builder/public/unavailable.html", context, status=status)
+    return allow_framing(response, form, embedded) if form is not None else response
+
+
+def allow_framing(
+    response: HttpResponseBase, form: Form | None, embedded: bool
+) -> HttpResponseBase:
+    """Let other sites frame the page only when the form allows it (and only those listed)."""
+    if form is None or not (embedded and form.allow_embedding):
+        return response
+    response.xframe_options_exempt = True  # type: ignore[attr-defined]
+    sources = " ".join(["'self'", *form.origins]) if form.origins else "*"
+    response["Content-Security-Policy"] = f"frame-ancestors {sources}"
+    return response

@@ -1,0 +1,24 @@
+"""Celery tasks of forms_builder: deferred form actions (thin wrappers over services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from forms_builder import services
+
+MAX_RETRIES = 5
+
+
+@shared_task(bind=True, name="forms_builder.run_action", ignore_result=True)
+def run_action(self: Any, result_id: int) -> None:
+    """Run one queued action. Inline (no broker) a failure is recorded, not retried: a retry
+    there would run at once, in the same process, with no wait."""
+    countdown = services.run_deferred_action(result_id)
+    if countdown is None:
+        return
+    if self.request.is_eager or self.request.retries >= MAX_RETRIES:
+        services.give_up_deferred_action(result_id)
+        return
+    raise self.retry(countdown=countdown)

@@ -1,0 +1,418 @@
+"""The public form: rendering, every kind of bad input, what a good submission stores."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from contacts.models import Activity, Contact
+from forms_builder.models import Form, Submission
+from forms_builder.protection import HONEYPOT_FIELD, TOKEN_FIELD, new_token
+from tests.forms_builder.helpers import add_field, answers, make_form, page_token, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_published_form_renders_for_anyone(visitor: Client, contact_form: Form) -> None:
+    response = visitor.get("/f/contact-us/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Contact us" in html
+    assert 'name="email"' in html and 'name="topics"' in html
+    assert f'name="{HONEYPOT_FIELD}"' in html and f'name="{TOKEN_FIELD}"' in html
+    assert response["X-Frame-Options"] == "DENY"
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_a_good_submission_stores_everything_and_saves_the_contact(
+    visitor: Client, contact_form: Form
+) -> None:
+    response = submit(
+        visitor,
+        contact_form,
+        answers(),
+        HTTP_USER_AGENT="Mozilla/5.0 (Test)",
+        HTTP_REFERER="https://www.example.com/events",
+    )
+    assert response.status_code == 200
+    assert "We have received your answers" in response.content.decode()
+    submission = Submission.objects.get()
+    assert submission.data == {
+        "email": "Zoe@Example.com",
+        "first_name": "Zoë",
+        "last_name": "O'Brien",
+        "company": "Wayne & Co",
+        "topics": ["seo", "ads"],
+        "consent": "yes",
+    }
+    assert submission.display["topics"] == "SEO; Ads & more"
+    assert submission.display["consent"] == "Yes"
+    assert (submission.ip_address, submission.user_agent) == ("203.0.113.7", "Mozilla/5.0 (Test)")
+    assert submission.referrer == "https://www.example.com/events"
+    contact = Contact.objects.get()
+    assert submission.contact == contact
+    assert (contact.email, contact.first_name, contact.last_name, contact.company) == (
+        "zoe@example.com",
+        "Zoë",
+        "O'Brien",
+        "Wayne & Co",
+    )
+    entry = Activity.objects.get(kind="form_submitted")
+    assert entry.title == "Submitted form “Contact us”"
+    assert (entry.source_type, entry.source_id) == ("forms_builder.submission", str(submission.pk))
+
+
+def test_a_known_contact_is_updated_not_duplicated(visitor: Client, contact_form: Form) -> None:
+    Contact.objects.create(email="zoe@example.com", first_name="Zoe", company="Old")
+    submit(visitor, contact_form, answers())
+    contact = Contact.objects.get()
+    assert (contact.first_name, contact.company) == ("Zoë", "Wayne & Co")
+
+
+def test_without_overwrite_only_empty_contact_values_are_filled(
+    visitor: Client, contact_form: Form
+) -> None:
+    contact_form.overwrite_contact = False
+    contact_form.save()
+    Contact.objects.create(email="zoe@example.com", first_name="Zoe")
+    submit(visitor, contact_form, answers())
+    contact = Contact.objects.get()
+    assert (contact.first_name, contact.last_name) == ("Zoe", "O'Brien")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"email": None}, "email", "This field is required."),
+        ({"email": "not an email"}, "email", "Enter a valid email address."),
+        ({"email": "a@b@c.com"}, "email", "Enter a valid email address."),
+        ({"consent": None}, "consent", "Tick this box to continue."),
+        ({"topics": ["seo", "hacked"]}, "topics", "This is not one of the choices."),
+        ({"first_name": "x" * 151}, "first_name", "at most 150 characters"),
+    ],
+)
+def test_bad_answers_are_refused_with_a_field_error_and_nothing_stored(
+    visitor: Client, contact_form: Form, changes: dict[str, Any], field: str, message: str
+) -> None:
+    response = submit(visitor, contact_form, answers(**changes))
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert field in errors, errors
+    assert message in " ".join(errors[field])
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not Submission.objects.exists()
+    assert not Contact.objects.exists()
+
+
+def test_answers_are_kept_when_the_form_is_shown_again(visitor: Client, contact_form: Form) -> None:
+    response = submit(visitor, contact_form, answers(email="nope"))
+    html = response.content.decode()
+    assert 'value="Wayne &amp; Co"' in html
+    assert 'value="O&#x27;Brien"' in html
+
+
+def test_unknown_fields_are_ignored_never_stored(visitor: Client, contact_form: Form) -> None:
+    response = submit(visitor, contact_form, answers(is_admin="1", utm_source="mail"))
+    assert response.status_code == 200
+    assert set(Submission.objects.get().data) == {
+        "email",
+        "first_name",
+        "last_name",
+        "company",
+        "topics",
+        "consent",
+    }
+
+
+def test_a_tampered_single_choice_is_refused(visitor: Client, db: None) -> None:
+    form = make_form()
+    add_field(form, "select", "Size", required=True, config={"choices": [["s", "S"], ["m", "M"]]})
+    response = submit(visitor, form, {"size": "xl"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["size"] == ["This is not one of the choices."]
+    response = submit(visitor, form, {"size": ["s", "m"]})  # two values for one choice
+    assert response.status_code == 200
+    assert Submission.objects.get().data == {"size": "m"}
+
+
+def test_a_value_longer_than_the_field_allows_is_refused(visitor: Client, db: None) -> None:
+    form = make_form()
+    add_field(form, "textarea", "Message", max_length=20)
+    response = submit(visitor, form, {"message": "é" * 21})
+    assert response.status_code == 400
+    assert "at most 20 characters" in response.context["form"].errors["message"][0]
+
+
+def test_an_oversize_body_is_refused_before_it_is_read(visitor: Client, db: None) -> None:
+    form = make_form(max_body_bytes=2048)
+    add_field(form, "textarea", "Message", max_length=20000)
+    response = submit(visitor, form, {"message": "x" * 5000})
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+def test_answers_over_the_form_total_are_refused(visitor: Client, db: None) -> None:
+    form = make_form(max_body_bytes=1024)
+    add_field(form, "textarea", "Message", max_length=20000)
+    # Multipart without a Content-Length the form could check up front: the total still counts.
+    response = submit(visitor, form, {"message": "y" * 900})
+    assert response.status_code in (400, 413)
+    assert not Submission.objects.exists()
+
+
+def test_too_many_fields_in_a_post_is_refused_not_a_crash(
+    visitor: Client, contact_form: Form, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 20
+    response = submit(visitor, contact_form, {**answers(), **{f"x{i}": "1" for i in range(30)}})
+    assert response.status_code == 413
+    assert not Submission.objects.exists()
+
+
+def test_a_garbled_body_is_refused_not_a_crash(visitor: Client, contact_form: Form) -> None:
+    response = visitor.post(
+        "/f/contact-us/",
+        b"--xx\r\nContent-Disposition: form-data; name=\r\n\r\n",
+        content_type="multipart/form-data; boundary=xx",
+    )
+    assert response.status_code == 400
+    assert not Submission.objects.exists()
+
+
+def test_an_unpublished_form_is_not_there(visitor: Client, contact_form: Form) -> None:
+    token = page_token(visitor, contact_form)
+    contact_form.is_published = False
+    contact_form.save()
+    assert visitor.get("/f/contact-us/").status_code == 404
+    response = submit(visitor, contact_form, answers(), token=token)
+    assert response.status_code == 404
+    assert "not available" in response.content.decode()
+    assert "Contact us" not in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+def test_an_unknown_form_is_not_there(visitor: Client, db: None) -> None:
+    assert visitor.get("/f/nothing-here/").status_code == 404
+    assert visitor.post("/f/nothing-here/", {"email": "a@b.c"}).status_code == 404
+
+
+def test_a_closed_form_says_so(visitor: Client, contact_form: Form) -> None:
+    token = page_token(visitor, contact_form)
+    contact_form.closes_at = timezone.now() - timedelta(minutes=1)
+    contact_form.save()
+    response = submit(visitor, contact_form, answers(), token=token)
+    assert response.status_code == 410
+    assert "This form is closed." in response.content.decode()
+    assert visitor.get("/f/contact-us/").status_code == 410
+    assert not Submission.objects.exists()
+
+
+def test_the_same_post_twice_is_stored_once(visitor: Client, contact_form: Form) -> None:
+    token = page_token(visitor, contact_form)
+    first = submit(visitor, contact_form, answers(), token=token)
+    second = submit(visitor, contact_form, answers(), token=token)
+    assert first.status_code == second.status_code == 200
+    assert Submission.objects.count() == 1
+    assert Activity.objects.filter(kind="form_submitted").count() == 1
+
+
+def test_the_same_page_with_changed_answers_is_a_new_submission(
+    visitor: Client, contact_form: Form
+) -> None:
+    token = page_token(visitor, contact_form)
+    submit(visitor, contact_form, answers(), token=token)
+    submit(visitor, contact_form, answers(company="Stark"), token=token)
+    assert Submission.objects.count() == 2
+
+
+def test_a_second_visit_is_a_new_submission_for_the_same_contact(
+    visitor: Client, contact_form: Form
+) -> None:
+    submit(visitor, contact_form, answers())
+    submit(visitor, contact_form, answers())
+    assert Submission.objects.count() == 2
+    assert Contact.objects.count() == 1
+
+
+def test_the_honeypot_looks_like_success_but_stores_nothing(
+    visitor: Client, contact_form: Form
+) -> None:
+    response = submit(visitor, contact_form, {**answers(), HONEYPOT_FIELD: "http://spam"})
+    assert response.status_code == 200
+    assert "We have received your answers" in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize("token", ["", "forged", "eyJmIjoxfQ:1abc:xyz"])
+def test_a_missing_or_forged_token_asks_to_submit_again(
+    visitor: Client, contact_form: Form, token: str
+) -> None:
+    response = visitor.post("/f/contact-us/", {TOKEN_FIELD: token, **answers()})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "could not be checked" in html
+    assert 'value="Wayne &amp; Co"' in html  # the answers are kept
+    assert not Submission.objects.exists()
+
+
+def test_a_token_of_another_form_is_refused(visitor: Client, contact_form: Form) -> None:
+    other = make_form("other")
+    add_field(other, "text", "Name")
+    response = submit(visitor, contact_form, answers(), token=page_token(visitor, other))
+    assert response.status_code == 400
+    assert not Submission.objects.exists()
+
+
+def test_an_expired_page_asks_to_submit_again(
+    visitor: Client, contact_form: Form, settings: Any
+) -> None:
+    settings.FORMS_TOKEN_MAX_AGE = 60
+    with mock.patch("time.time", return_value=time.time() - 120):
+        token = new_token(contact_form.pk)  # a page opened two minutes ago
+    response = submit(visitor, contact_form, answers(), token=token)
+    assert response.status_code == 400
+    assert "open for a long time" in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+def test_posts_over_the_rate_limit_are_refused(
+    visitor: Client, contact_form: Form, settings: Any
+) -> None:
+    settings.FORMS_RATE_LIMIT = 3
+    token = page_token(visitor, contact_form)
+    statuses = [
+        submit(visitor, contact_form, answers(company=f"C{i}"), token=token).status_code
+        for i in range(5)
+    ]
+    assert statuses == [200, 200, 200, 429, 429]
+    assert Submission.objects.count() == 3
+    other = Client(REMOTE_ADDR="198.51.100.1")
+    assert submit(other, contact_form, answers(), token=token).status_code == 200
+
+
+def test_emoji_accents_apostrophes_and_ampersands_are_stored_exactly_and_escaped_once(
+    visitor: Client, contact_form: Form, marketer_client: Client
+) -> None:
+    name = "Zoë 🎉 d'Arc & <b>Co</b>"
+    submit(visitor, contact_form, answers(first_name=name, company="Ünïcødé & Söhne"))
+    submission = Submission.objects.get()
+    assert submission.data["first_name"] == name
+    assert Contact.objects.get().first_name == name
+    url = f"/forms/{contact_form.pk}/submissions/{submission.pk}/"
+    html = marketer_client.get(url).content.decode()
+    assert "Zoë 🎉 d&#x27;Arc &amp; &lt;b&gt;Co&lt;/b&gt;" in html
+    assert "&amp;amp;" not in html and "&amp;#x27;" not in html and "<b>Co</b>" not in html
+
+
+def test_hidden_fields_take_their_value_from_the_address(visitor: Client, db: None) -> None:
+    form = make_form()
+    add_field(form, "email", "Email", required=True, contact_field="email")
+    add_field(form, "hidden", "Campaign", default_value="direct")
+    html = visitor.get("/f/sign-up/?campaign=spring%20%26%20sale").content.decode()
+    assert 'value="spring &amp; sale"' in html
+    submit(visitor, form, {"email": "a@example.com", "campaign": "spring & sale"})
+    assert Submission.objects.get().data["campaign"] == "spring & sale"
+
+
+def test_numbers_and_dates_are_checked_and_stored_plainly(visitor: Client, db: None) -> None:
+    form = make_form()
+    add_field(form, "number", "Seats", config={"min_value": "1", "max_value": "10", "whole": True})
+    add_field(form, "date", "Day")
+    assert submit(visitor, form, {"seats": "11", "day": "2027-01-12"}).status_code == 400
+    assert submit(visitor, form, {"seats": "2.5", "day": "2027-01-12"}).status_code == 400
+    assert submit(visitor, form, {"seats": "3", "day": "12/01/2027"}).status_code == 400
+    assert submit(visitor, form, {"seats": "3", "day": "2027-01-12"}).status_code == 200
+    assert Submission.objects.get().data == {"seats": "3", "day": "2027-01-12"}
+
+
+def test_a_contact_value_the_contact_cannot_take_is_a_field_error(
+    visitor: Client, db: None
+) -> None:
+    form = make_form()
+    add_field(form, "email", "Email", required=True, contact_field="email")
+    add_field(form, "text", "Zone", contact_field="time_zone")
+    response = submit(visitor, form, {"email": "a@example.com", "zone": "Mars/Olympus"})
+    assert response.status_code == 400
+    assert "zone" in response.context["form"].errors
+    assert not Submission.objects.exists()
+
+
+def test_a_form_without_an_email_field_stores_submissions_without_a_contact(
+    visitor: Client, db: None
+) -> None:
+    form = make_form()
+    add_field(form, "textarea", "Feedback", required=True)
+    assert submit(visitor, form, {"feedback": "Great"}).status_code == 200
+    assert Submission.objects.get().contact is None
+    assert not Contact.objects.exists()
+
+
+def test_the_redirect_address_is_followed_after_success(
+    visitor: Client, contact_form: Form
+) -> None:
+    contact_form.redirect_url = "https://www.example.com/thanks"
+    contact_form.save()
+    response = submit(visitor, contact_form, answers())
+    assert response.status_code == 302
+    assert response["Location"] == "https://www.example.com/thanks"
+
+
+def test_framing_is_allowed_only_when_the_form_allows_it(
+    visitor: Client, contact_form: Form
+) -> None:
+    assert visitor.get("/f/contact-us/?embed=1")["X-Frame-Options"] == "DENY"
+    contact_form.allow_embedding = True
+    contact_form.save()
+    embedded = visitor.get("/f/contact-us/?embed=1")
+    assert "X-Frame-Options" not in embedded
+    assert embedded["Content-Security-Policy"] == "frame-ancestors *"
+    assert visitor.get("/f/contact-us/")["X-Frame-Options"] == "DENY"  # not in embed mode
+    contact_form.embed_origins = "https://www.example.com"
+    contact_form.save()
+    limited = visitor.get("/f/contact-us/?embed=1")
+    assert limited["Content-Security-Policy"] == "frame-ancestors 'self' https://www.example.com"
+
+
+def test_an_embedded_submission_works_without_any_cookie(contact_form: Form) -> None:
+    contact_form.allow_embedding = True
+    contact_form.save()
+    browser = Client(enforce_csrf_checks=True)
+    token = page_token(browser, contact_form, "?embed=1")
+    browser.cookies.clear()  # a third-party iframe may not send cookies back
+    response = submit(browser, contact_form, answers(), token=token, query="?embed=1")
+    assert response.status_code == 200
+    assert "X-Frame-Options" not in response
+    assert Submission.objects.get().embedded is True
+
+
+def test_a_signed_in_marketer_can_fill_in_the_form_too(
+    marketer_client: Client, contact_form: Form
+) -> None:
+    assert submit(marketer_client, contact_form, answers()).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_other_methods_are_refused(visitor: Client, contact_form: Form, method: str) -> None:
+    assert getattr(visitor, method)("/f/contact-us/").status_code == 405
+
+
+def test_a_bad_hidden_value_is_shown_at_the_top(visitor: Client, db: None) -> None:
+    form = make_form()
+    add_field(form, "hidden", "Campaign", max_length=5)
+    response = submit(visitor, form, {"campaign": "far too long"})
+    assert response.status_code == 400
+    assert "Campaign: Ensure this value has at most 5 characters" in response.content.decode()
+
+
+def test_errors_are_marked_for_assistive_technology(visitor: Client, contact_form: Form) -> None:
+    html = submit(visitor, contact_form, answers(email="nope")).content.decode()
+    assert 'aria-invalid="true"' in html and "is-invalid" in html
+    assert '<label class="form-label" for="id_email">Email' in html
+    assert '<legend class="form-label fs-6 mb-1">Topics</legend>' in html

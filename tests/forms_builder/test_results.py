@@ -1,0 +1,176 @@
+"""Results: the submissions list (filters, pages, query count), a submission, the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from contacts.models import Contact
+from forms_builder.models import ActionResult, Form, Submission
+from tests.forms_builder.helpers import add_field, make_form
+
+pytestmark = pytest.mark.django_db
+
+Status = ActionResult.Status
+
+
+@pytest.fixture
+def form(db: None) -> Form:
+    form = make_form(name="Survey")
+    add_field(form, "email", "Email", contact_field="email")
+    add_field(form, "text", "Name")
+    add_field(form, "checkboxes", "Colours", config={"choices": [["r", "Red"], ["g", "Green"]]})
+    add_field(form, "textarea", "Comment")
+    return form
+
+
+def stored(form: Form, number: int, *, days_ago: int = 0, **values: Any) -> Submission:
+    email = values.pop("email", f"person{number}@example.com")
+    contact, _ = Contact.objects.get_or_create(email=email.lower())
+    data = {"email": email, "name": f"Person {number}", "colours": ["r"], "comment": "", **values}
+    display = {**data, "colours": "Red"}
+    submission = Submission.objects.create(
+        form=form, contact=contact, data=data, display=display, dedupe_key=str(number)
+    )
+    if days_ago:
+        Submission.objects.filter(pk=submission.pk).update(
+            created_at=timezone.now() - timedelta(days=days_ago)
+        )
+    return submission
+
+
+def result(submission: Submission, status: str) -> ActionResult:
+    return ActionResult.objects.create(
+        submission=submission, action_type="x", title="Register", status=status
+    )
+
+
+def test_the_list_shows_newest_first_with_status(marketer_client: Client, form: Form) -> None:
+    old = stored(form, 1, days_ago=3)
+    new = stored(form, 2)
+    result(old, Status.FAILED)
+    result(new, Status.PENDING)
+    response = marketer_client.get(f"/forms/{form.pk}/submissions/")
+    rows = [row for row, _ in response.context["rows"]]
+    assert rows == [new, old]
+    html = response.content.decode()
+    assert "Problem" in html and "Waiting" in html and "person1@example.com" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=problems", [1]),
+        ("status=pending", [2]),
+        ("status=ok", [3]),
+        ("q=PERSON3", [3]),
+        ("since=LAST2", [2, 3]),
+        ("until=LAST2", [1]),
+        ("status=bogus", [1, 2, 3]),
+        ("since=not-a-date", [1, 2, 3]),
+    ],
+)
+def test_filters(marketer_client: Client, form: Form, query: str, expected: list[int]) -> None:
+    one = stored(form, 1, days_ago=5)
+    two = stored(form, 2, days_ago=1)
+    three = stored(form, 3)
+    result(one, Status.FAILED)
+    result(two, Status.PENDING)
+    result(three, Status.DONE)
+    day = (timezone.localdate() - timedelta(days=2)).isoformat()
+    response = marketer_client.get(f"/forms/{form.pk}/submissions/?{query.replace('LAST2', day)}")
+    assert response.status_code == 200
+    numbers = sorted(int(row.data["name"].split()[-1]) for row, _ in response.context["rows"])
+    assert numbers == expected
+
+
+def test_a_reversed_date_range_is_explained(marketer_client: Client, form: Form) -> None:
+    response = marketer_client.get(
+        f"/forms/{form.pk}/submissions/?since=2027-02-01&until=2027-01-01"
+    )
+    assert "The end is before the start." in response.content.decode()
+
+
+def test_pages_and_a_constant_number_of_queries(
+    marketer_client: Client, form: Form, django_assert_max_num_queries: Any
+) -> None:
+    for number in range(60):
+        submission = stored(form, number)
+        result(submission, Status.FAILED if number % 2 else Status.DONE)
+    with django_assert_max_num_queries(7):
+        response = marketer_client.get(f"/forms/{form.pk}/submissions/?per_page=25&page=2")
+    assert len(response.context["rows"]) == 25
+    assert "Page 2 of 3" in response.content.decode()
+    last = marketer_client.get(f"/forms/{form.pk}/submissions/?page=99")
+    assert last.context["page_obj"].number == 3  # past the end: the last page
+
+
+def test_the_detail_page_shows_answers_and_what_happened(
+    marketer_client: Client, form: Form
+) -> None:
+    submission = stored(form, 1, comment="Line one\nLine <two>")
+    ActionResult.objects.create(
+        submission=submission,
+        action_type="goto",
+        title="GoToWebinar registration: Launch",
+        status=Status.DONE,
+        message="Registered.",
+        link="https://global.gotowebinar.com/join/1/2",
+        link_label="Join link",
+    )
+    ActionResult.objects.create(
+        submission=submission,
+        action_type="x",
+        title="Bad link",
+        status=Status.FAILED,
+        link="javascript:alert(1)",
+    )
+    html = marketer_client.get(f"/forms/{form.pk}/submissions/{submission.pk}/").content.decode()
+    assert "Line one<br>Line &lt;two&gt;" in html
+    assert 'href="https://global.gotowebinar.com/join/1/2"' in html and "Join link" in html
+    assert "javascript:" not in html
+    assert "Value: <code>r</code>" in html  # the stored choice value next to its label
+    other = make_form("other")
+    assert marketer_client.get(f"/forms/{other.pk}/submissions/{submission.pk}/").status_code == 404
+
+
+def test_the_csv_export_is_streamed_with_unicode_intact(
+    marketer_client: Client, form: Form
+) -> None:
+    stored(form, 1, name='Zoë 🎉 O\'Brien, "Jr"', comment='=HYPERLINK("x")')
+    stored(form, 2, comment="-5")
+    response = marketer_client.get(f"/forms/{form.pk}/submissions/export.csv")
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="sign-up-submissions-')
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert rows[0][:7] == [
+        "Submitted at (UTC)",
+        "Submission",
+        "Contact email",
+        "Email",
+        "Name",
+        "Colours",
+        "Comment",
+    ]
+    assert rows[1][4] == 'Zoë 🎉 O\'Brien, "Jr"'
+    assert rows[1][6] == '\'=HYPERLINK("x")'  # spreadsheets must not run it
+    assert rows[2][6] == "-5"
+    assert len(rows) == 3
+
+
+def test_the_export_follows_the_filters(marketer_client: Client, form: Form) -> None:
+    keep = stored(form, 1)
+    result(keep, Status.FAILED)
+    stored(form, 2)
+    response = marketer_client.get(f"/forms/{form.pk}/submissions/export.csv?status=problems")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == 2 and rows[1][1] == str(keep.pk) and rows[1][-1] == "Problem"

@@ -1,0 +1,176 @@
+"""Submitting through the service: nothing lost when a step fails; deferred actions; rollbacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from accounts.models import User
+from contacts.models import Contact
+from forms_builder import actions, services
+from forms_builder.actions import ActionType, Outcome, SubmissionContext
+from forms_builder.models import ActionResult, Form, FormAction, Submission
+from tests.forms_builder.helpers import add_field, answers, make_form, submit
+
+pytestmark = pytest.mark.django_db
+
+Status = ActionResult.Status
+
+
+class Exploding(ActionType):
+    key = "test_exploding"
+    label = "Explodes"
+
+    def run(self, action: FormAction, context: SubmissionContext) -> list[Outcome]:
+        Contact.objects.create(email="written-then-undone@example.com")
+        raise RuntimeError("boom")
+
+
+class Recording(ActionType):
+    key = "test_recording"
+    label = "Records"
+
+    def run(self, action: FormAction, context: SubmissionContext) -> list[Outcome]:
+        return [Outcome("Recorded", Status.DONE, f"email {context.mapped('email')}")]
+
+
+@pytest.fixture(autouse=True)
+def _test_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two test-only action types, registered for this module's tests only."""
+    monkeypatch.setattr(actions, "_TYPES", dict(actions._TYPES))
+    actions.register_action_type(Exploding())
+    actions.register_action_type(Recording())
+
+
+def test_a_failing_action_is_recorded_and_the_rest_still_run(
+    visitor: Client, contact_form: Form
+) -> None:
+    FormAction.objects.create(form=contact_form, action_type="test_exploding", position=0)
+    FormAction.objects.create(form=contact_form, action_type="test_recording", position=1)
+    response = submit(visitor, contact_form, answers())
+    assert response.status_code == 200
+    submission = Submission.objects.get()
+    rows = list(submission.results.values_list("title", "status", "message"))
+    assert rows[0][:2] == ("Explodes", Status.FAILED)
+    assert "RuntimeError" in rows[0][2]
+    assert rows[1] == ("Recorded", Status.DONE, "email Zoe@Example.com")
+    # The failing action's own writes were rolled back; the contact and submission stay.
+    assert list(Contact.objects.values_list("email", flat=True)) == ["zoe@example.com"]
+
+
+def test_the_submission_is_kept_when_saving_the_contact_fails(
+    visitor: Client, contact_form: Form, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(services, "upsert_contact", broken)
+    FormAction.objects.create(form=contact_form, action_type="test_recording")
+    assert submit(visitor, contact_form, answers()).status_code == 200
+    submission = Submission.objects.get()
+    assert submission.contact is None
+    titles = list(submission.results.values_list("title", "status"))
+    assert titles == [("Save to contact", Status.FAILED), ("Recorded", Status.DONE)]
+
+
+def test_an_action_of_a_removed_type_is_recorded_not_fatal(
+    visitor: Client, contact_form: Form
+) -> None:
+    FormAction.objects.create(form=contact_form, action_type="gone_plugin_action")
+    assert submit(visitor, contact_form, answers()).status_code == 200
+    result = Submission.objects.get().results.get()
+    assert (result.status, result.title) == (Status.FAILED, "gone_plugin_action")
+
+
+def test_notify_users_mails_after_the_response(
+    visitor: Client,
+    contact_form: Form,
+    admin: User,
+    marketer: User,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    settings.SITE_URL = "https://convene.example.com"
+    FormAction.objects.create(
+        form=contact_form, action_type="notify_users", config={"user_ids": [admin.pk, marketer.pk]}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit(visitor, contact_form, answers())
+    assert response.status_code == 200
+    [message] = mail.outbox
+    assert sorted(message.to) == ["alice@example.com", "bob@example.com"]
+    assert message.subject == "New submission: Contact us"
+    assert "Last name: O'Brien" in message.body and "Topics: SEO; Ads & more" in message.body
+    submission = Submission.objects.get()
+    assert f"https://convene.example.com/forms/{contact_form.pk}/submissions/{submission.pk}/" in (
+        message.body
+    )
+    result = submission.results.get()
+    assert (result.status, result.message) == (
+        Status.DONE,
+        "Sent to alice@example.com, bob@example.com.",
+    )
+
+
+def test_a_mail_server_failure_is_recorded_inline_without_a_retry_loop(
+    visitor: Client,
+    contact_form: Form,
+    admin: User,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(actions, "send_mail", refuse)
+    FormAction.objects.create(
+        form=contact_form, action_type="notify_users", config={"user_ids": [admin.pk]}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submit(visitor, contact_form, answers()).status_code == 200
+    result = Submission.objects.get().results.get()
+    assert result.status == Status.FAILED
+    assert (
+        "did not take the message" in result.message and "Not retried any more." in result.message
+    )
+
+
+def test_deferred_actions_run_only_after_the_response_is_sent(
+    visitor: Client, contact_form: Form, admin: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    FormAction.objects.create(
+        form=contact_form, action_type="notify_users", config={"user_ids": [admin.pk]}
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        submit(visitor, contact_form, answers())
+    assert callbacks and not mail.outbox  # queued at commit, not sent in the request
+    assert Submission.objects.get().results.get().status == Status.PENDING
+
+
+def test_a_builder_change_that_breaks_an_action_is_rolled_back(db: None) -> None:
+    form = make_form()
+    add_field(form, "email", "Email", contact_field="email")
+    company = add_field(form, "text", "Company", contact_field="company")
+    other = add_field(form, "text", "Firm")
+    other.contact_field = "company"
+    with pytest.raises(services.DefinitionRefused) as refused:
+        services.save_field(form, other)
+    assert "both fill the contact" in refused.value.problems[0]
+    assert form.fields.get(pk=other.pk).contact_field == ""
+    services.delete_field(form, company)  # removing a problem-free field is fine
+    assert not form.fields.filter(pk=company.pk).exists()
+
+
+def test_a_problem_that_was_there_before_does_not_block_other_changes(db: None) -> None:
+    form = make_form()
+    add_field(form, "text", "A", contact_field="company")
+    add_field(form, "text", "B", contact_field="company")  # written around the builder
+    late = add_field(form, "text", "C")
+    late.label = "C, renamed"
+    services.save_field(form, late)
+    assert form.fields.get(pk=late.pk).label == "C, renamed"
+    with pytest.raises(services.DefinitionRefused):
+        services.set_published(form, True)
