@@ -74,6 +74,9 @@ def disconnect(account: GoToAccount) -> None:
 
 def complete_authorization(account: GoToAccount, code: str, redirect_uri: str) -> None:
     token = oauth.exchange_code(account, code, redirect_uri)
+    # A reconnect may be made as another GoTo user: forget who was connected before.
+    account.organizer_key = account.account_key = ""
+    account.organizer_email = account.organizer_name = ""
     oauth.store_token(account, token)
     if not account.organizer_key:
         # Current GoTo token answers carry no organizer key: ask who we are (§1.4).

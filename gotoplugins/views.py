@@ -100,12 +100,19 @@ class AccountActionView(AdminRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         account = get_object_or_404(GoToAccount, pk=pk)
-        return render(
-            request, "gotoplugins/account_confirm.html", {"account": account, "action": self.action}
-        )
+        blocked = self.action == "delete" and account.events.exists()
+        context = {"account": account, "action": self.action, "blocked": blocked}
+        return render(request, "gotoplugins/account_confirm.html", context)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         account = get_object_or_404(GoToAccount, pk=pk)
+        if self.action == "delete" and account.events.exists():
+            messages.error(
+                request,
+                f"“{account}” cannot be deleted: its synced events and registrations refer to "
+                "it. Disconnect it instead; the synced data is kept.",
+            )
+            return plugins_page(f"account-{account.pk}")
         if self.action == "delete":
             account.delete()
             messages.success(request, f"GoTo account “{account}” deleted.")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator as op
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -245,10 +246,16 @@ def _clean_value(operator: Operator, value: Any) -> Any:
     return cleaners[operator.widget](operator, value)
 
 
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _Invalid("enter a value.")
     text = value.strip()
+    if "\x00" in text:
+        # PostgreSQL cannot store or compare text with NUL bytes; no contact field holds one.
+        raise _Invalid("remove the null character.")
     if len(text) > MAX_TEXT:
         raise _Invalid(f"enter at most {MAX_TEXT} characters.")
     return text
@@ -280,7 +287,9 @@ def _number(operator: Operator, value: Any) -> int:
 
 def _date(value: Any) -> str:
     try:
-        day = dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+        # Only YYYY-MM-DD: fromisoformat would also take week dates such as 2026-W49-4.
+        plain = isinstance(value, str) and ISO_DAY.fullmatch(value) is not None
+        day = dt.date.fromisoformat(value) if plain else None
     except ValueError:
         day = None
     if day is None or not 1900 <= day.year <= 2999:
@@ -294,7 +303,7 @@ def _keys(value: Any, *, required: bool) -> list[str]:
     if len(value) > MAX_LIST:
         raise _Invalid(f"choose at most {MAX_LIST}.")
     keys = list(dict.fromkeys(str(item).strip() for item in value if str(item).strip()))
-    if any(len(key) > 64 for key in keys):
+    if any(len(key) > 64 or "\x00" in key for key in keys):
         raise _Invalid("choose from the list.")
     if required and not keys:
         raise _Invalid("choose at least one.")

@@ -295,3 +295,57 @@ def test_error_reports_hide_the_typed_secret(
         pytest.fail("the view should have raised")
     assert "database went away" in report
     assert SECRET not in report
+
+
+@responses.activate
+def test_reconnecting_as_another_user_shows_and_uses_the_new_organizer(
+    admin_client: Client,
+) -> None:
+    account = make_account(connected=True)  # connected as organizer 8439885694023999999
+    state = start_connect(admin_client, account)
+    responses.post(
+        f"{AUTH}/oauth/token",
+        json={"access_token": "at-bob", "refresh_token": "rt-bob", "expires_in": 3600},
+    )
+    responses.get(
+        f"{API}/identity/v1/Users/me",
+        json={
+            "id": "1111111111111111111",
+            "userName": "bob@example.com",
+            "name": {"givenName": "Bob", "familyName": "Other"},
+        },
+    )
+    response = admin_client.get(f"/plugins/oauth/callback/?code=c2&state={state}", follow=True)
+    account.refresh_from_db()
+    assert (account.organizer_key, account.organizer_email, account.organizer_name) == (
+        "1111111111111111111",
+        "bob@example.com",
+        "Bob Other",
+    )
+    assert "Connected “Main” as Bob Other." in response.content.decode()
+
+
+def test_an_account_with_synced_events_cannot_be_deleted(admin_client: Client) -> None:
+    from gotoplugins.models import Event
+
+    account = make_account(connected=True)
+    Event.objects.create(product="webinar", account=account, key="1", subject="Kept")
+    confirm = admin_client.get(f"/plugins/accounts/{account.pk}/delete/").content.decode()
+    assert "so it cannot be deleted" in confirm
+    assert "Yes, delete" not in confirm
+    response = admin_client.post(f"/plugins/accounts/{account.pk}/delete/", follow=True)
+    assert response.status_code == 200
+    assert "cannot be deleted: its synced events" in response.content.decode()
+    assert GoToAccount.objects.filter(pk=account.pk).exists()
+
+
+def test_an_account_without_events_is_deleted(admin_client: Client) -> None:
+    account = make_account()
+    admin_client.post(f"/plugins/accounts/{account.pk}/delete/")
+    assert not GoToAccount.objects.filter(pk=account.pk).exists()
+
+
+def test_sync_now_is_offered_only_with_a_connected_account(admin_client: Client) -> None:
+    account = make_account()
+    ProductConnection.objects.create(product="webinar", enabled=True, account=account)
+    assert "/plugins/products/webinar/sync/" not in admin_client.get("/plugins/").content.decode()

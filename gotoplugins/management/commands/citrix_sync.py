@@ -179,4 +179,7 @@ def _parse_since(value: str | None) -> datetime | None:
         raise CommandError(
             f"--since must be a date written YYYY-MM-DD, not “{value}”.", returncode=USAGE
         ) from None
-    return day.replace(tzinfo=UTC)
+    since = day.replace(tzinfo=UTC)
+    if since > datetime.now(UTC):
+        raise CommandError(f"--since must not be in the future ({value}).", returncode=USAGE)
+    return since

@@ -113,6 +113,8 @@ def test_one_event_by_id(account: GoToAccount) -> None:
         (["--product", "webinars"], "Unknown product “webinars”: choose one of webinar, meeting"),
         (["--id", "123"], "--id needs --product"),
         (["--since", "03/12/2026"], "--since must be a date written YYYY-MM-DD"),
+        (["--since", "2026-W49-4"], "--since must be a date written YYYY-MM-DD"),
+        (["--since", "2999-01-01"], "--since must not be in the future"),
     ],
 )
 def test_wrong_options_are_refused_with_status_3(db: None, args: list[str], message: str) -> None:
