@@ -19,9 +19,12 @@ from forms_builder.fields import (
 )
 from forms_builder.models import Field, Form
 
-
 # Bootstrap's class for each kind of input (by widget input_type; "" for the rest).
-WIDGET_CLASSES = {"checkbox": "form-check-input", "radio": "form-check-input", "select": "form-select"}
+WIDGET_CLASSES = {
+    "checkbox": "form-check-input",
+    "radio": "form-check-input",
+    "select": "form-select",
+}
 
 
 def add_class(widget: forms.Widget, classes: Mapping[str, str]) -> None:
