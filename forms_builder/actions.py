@@ -1,8 +1,8 @@
 """The registry of form actions: what happens with each submission, in the form's order.
 
 Saving to a contact is built in and always runs first (services.py). Other actions are types
-registered here: forms_builder registers "Notify users by email"; gotoplugins adds its GoTo
-actions from its AppConfig.ready(). An action type
+registered here: forms_builder registers "Notify users by email" and "Add to segment";
+gotoplugins adds its GoTo actions from its AppConfig.ready(). An action type
 
 - gives the builder a config form and checks the whole form when it is saved (`problems`);
 - runs with a submission and returns Outcomes, stored as ActionResult rows.
@@ -28,6 +28,8 @@ from django.urls import reverse
 from contacts.models import Contact
 from forms_builder.fields import EMAIL_MAPPING, StoredValue, get_field_type
 from forms_builder.models import ActionResult, Field, Form, FormAction, Submission
+from segments.models import Segment
+from segments.services import add_by_hand
 
 Status = ActionResult.Status
 
@@ -53,6 +55,8 @@ class SubmissionContext:
     submission: Submission
     contact: Contact | None
     values: dict[str, StoredValue] = field(default_factory=dict)
+    # What field types looked up while checking the answers (RenderContext.memo), for reuse.
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     def mapped(self, contact_field: str) -> str:
         """The submitted value of the field mapped to this contact field ("" if none)."""
@@ -229,6 +233,62 @@ class NotifyUsers(ActionType):
         return [Outcome(self.label, Status.DONE, f"Sent to {', '.join(recipients)}.")]
 
 
+class SegmentsForm(forms.Form):
+    segments = forms.ModelMultipleChoiceField(
+        queryset=Segment.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The contact is added by hand: segment rebuilds keep them in.",
+    )
+
+
+class AddToSegment(ActionType):
+    key = "add_to_segment"
+    label = "Add to segment"
+    icon = "bi-people"
+    description = "Put the contact who submitted into segments."
+
+    def config_form(
+        self,
+        form: Form,
+        data: Mapping[str, Any] | None = None,
+        initial: dict[str, Any] | None = None,
+    ) -> forms.Form:
+        return SegmentsForm(data=data, initial=initial)
+
+    def config_initial(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        return {"segments": config.get("segment_ids") or []}
+
+    def to_config(self, cleaned: Mapping[str, Any]) -> dict[str, Any]:
+        segments = list(cleaned["segments"])
+        return {
+            "segment_ids": [segment.pk for segment in segments],
+            "segment_names": [segment.name for segment in segments],
+        }
+
+    def problems(self, form: Form, fields: Sequence[Field], config: Mapping[str, Any]) -> list[str]:
+        found = []
+        if email_field(fields) is None:
+            found.append(f"“{self.label}” needs an Email field saved to the contact's email.")
+        ids = set(config.get("segment_ids") or [])
+        if len(ids) > Segment.objects.filter(pk__in=ids).count():
+            found.append(f"“{self.label}”: a chosen segment was deleted. Choose again.")
+        return found
+
+    def summary(self, config: Mapping[str, Any]) -> str:
+        return ", ".join(config.get("segment_names") or [])
+
+    def run(self, action: FormAction, context: SubmissionContext) -> list[Outcome]:
+        if context.contact is None:
+            return [Outcome(self.label, Status.SKIPPED, "No contact to add.")]
+        segments = Segment.objects.filter(pk__in=action.config.get("segment_ids") or [])
+        outcomes = []
+        for segment in segments.order_by("name"):
+            added = add_by_hand(segment, context.contact)
+            message = "Added." if added else "Already a member; now kept by hand."
+            outcomes.append(Outcome(f"{self.label}: {segment.name}", Status.DONE, message))
+        return outcomes or [Outcome(self.label, Status.SKIPPED, "The segments were deleted.")]
+
+
 # --- The registry -----------------------------------------------------------------------------
 
 _TYPES: dict[str, ActionType] = {}
@@ -251,6 +311,7 @@ def action_types() -> list[ActionType]:
 
 def register_core_actions() -> None:
     register_action_type(NotifyUsers())
+    register_action_type(AddToSegment())
 
 
 def email_field(fields: Sequence[Field]) -> Field | None:

@@ -15,22 +15,21 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Any
 
+from celery import Task as CeleryTask
 from django.conf import settings
 from django.db import connections, transaction
 from django.http import HttpResponseBase
 
 logger = logging.getLogger(__name__)
 
-Job = Callable[[], None]
+Job = Callable[[], object]
 _collected: ContextVar[list[Job] | None] = ContextVar("forms_builder_deferred", default=None)
-
-
-class Task(Protocol):
-    name: str
-
-    def delay(self, *args: Any) -> Any: ...
+Task = CeleryTask[Any, Any]
+# Sending gives up quickly when the broker is down: the rows wait for the periodic retry
+# instead of the visitor waiting for the broker.
+SEND_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
 def enqueue(task: Task, *args: Any) -> None:
@@ -42,7 +41,7 @@ def _send(task: Task, args: tuple[Any, ...]) -> None:
         after_response(lambda: task.delay(*args))
         return
     try:
-        task.delay(*args)
+        task.apply_async(args, retry=True, retry_policy=SEND_RETRY)
     except Exception:
         logger.exception(
             "Could not queue %s%r; the periodic retry will pick it up", task.name, args

@@ -137,6 +137,9 @@ def save_field(form: Form, field: Field) -> Field:
                 field.key = field.key or new_field_key(form, field.label)
                 field.position = _next_position(form.fields.all())
             field.save()
+    except IntegrityError:  # another field took the same key meanwhile
+        field.pk = None if adding else field.pk
+        raise DefinitionRefused(["Another field was added meanwhile: try again."]) from None
     except DefinitionRefused:
         if adding:
             field.pk = None  # rolled back: still a new field
@@ -254,7 +257,9 @@ def submit(form: Form, public_form: PublicForm, token: PageToken, visit: Visit) 
             return SubmitResult(Submission.objects.get(form=form, dedupe_key=key), duplicate=True)
         contact = _save_contact(form, public_form, submission)
         fields = [field for field, _ in public_form.typed_fields]
-        context = SubmissionContext(form, fields, submission, contact, values)
+        context = SubmissionContext(
+            form, fields, submission, contact, values, memo=public_form.context.memo
+        )
         _run_actions(form, context)
     return SubmitResult(submission, duplicate=False)
 

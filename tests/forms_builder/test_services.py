@@ -174,3 +174,39 @@ def test_a_problem_that_was_there_before_does_not_block_other_changes(db: None) 
     assert form.fields.get(pk=late.pk).label == "C, renamed"
     with pytest.raises(services.DefinitionRefused):
         services.set_published(form, True)
+
+
+def test_add_to_segment_puts_the_contact_in_for_good(
+    visitor: Client, contact_form: Form, marketer_client: Client
+) -> None:
+    from segments.models import Segment, SegmentMembership
+
+    vip = Segment.objects.create(name="VIP & friends")
+    url = f"/forms/{contact_form.pk}/actions/add/add_to_segment/"
+    assert marketer_client.post(url, {"segments": [vip.pk]}).status_code == 302
+    assert "VIP &amp; friends" in marketer_client.get(f"/forms/{contact_form.pk}/").content.decode()
+    submit(visitor, contact_form, answers())
+    submit(visitor, contact_form, answers(company="Stark"))
+    member = SegmentMembership.objects.get(segment=vip)
+    assert (member.contact.email, member.source) == ("zoe@example.com", "manual")
+    first, second = (s.results.get() for s in Submission.objects.order_by("id"))
+    assert (first.title, first.message) == ("Add to segment: VIP & friends", "Added.")
+    assert second.message == "Already a member; now kept by hand."
+
+
+def test_add_to_segment_needs_an_email_field_and_existing_segments(
+    marketer_client: Client, db: None
+) -> None:
+    from segments.models import Segment
+
+    form = make_form()
+    add_field(form, "text", "Name")
+    gone = Segment.objects.create(name="Gone")
+    url = f"/forms/{form.pk}/actions/add/add_to_segment/"
+    response = marketer_client.post(url, {"segments": [gone.pk]})
+    assert "needs an Email field saved to the contact" in response.content.decode()
+    add_field(form, "email", "Email", contact_field="email")
+    assert marketer_client.post(url, {"segments": [gone.pk]}).status_code == 302
+    gone.delete()
+    page = marketer_client.get(f"/forms/{form.pk}/").content.decode()
+    assert "a chosen segment was deleted" in page
