@@ -8,8 +8,10 @@ class GotopluginsConfig(AppConfig):
         from gotoplugins import (
             checks,  # noqa: F401 - registers the system checks
             extensions,
+            form_extensions,
             segment_filters,
         )
 
         extensions.register()
+        form_extensions.register()
         segment_filters.register()

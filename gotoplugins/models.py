@@ -207,3 +207,66 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} sync {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class RegistrationRequest(models.Model):
+    """A registration to make at GoTo (the queue; DESIGN.md rule 6): written with the form
+    submission, processed by a task, retried with backoff, visible until it is done.
+
+    At most one open (pending or failed) request per contact and event, so a repeated
+    submission reuses the queued one instead of registering twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        PROCESSING = "processing", "Registering"
+        DONE = "done", "Registered"
+        FAILED = "failed", "Failed"
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registration_requests")
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="goto_registration_requests"
+    )
+    # What is sent to GoTo, as the visitor typed it (not re-read from the contact later).
+    email = models.CharField(max_length=254)
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    source = models.CharField(
+        max_length=16, choices=Participation.Source.choices, default=Participation.Source.FORM
+    )
+    # The submission that asked (forms_builder.Submission id); kept as a plain id so that
+    # a form's results can be managed without this queue in the way.
+    submission_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # A worker owns a PROCESSING row until then; after it, the row may be claimed again.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    participation = models.ForeignKey(
+        Participation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "contact"],
+                condition=models.Q(status__in=["pending", "processing", "failed"]),
+                name="registrationrequest_one_open",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="registrationrequest_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Register {self.contact_id} for {self.event_id} ({self.status})"
+
+    @property
+    def ref(self) -> str:
+        """How form results point at this request (forms_builder.services.update_results)."""
+        return f"gotoplugins.registration:{self.pk}"

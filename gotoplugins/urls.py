@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from gotoplugins import views
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("products/<slug:product>/", views.ProductUpdateView.as_view(), name="product-update"),
     path("products/<slug:product>/test/", views.TestConnectionView.as_view(), name="product-test"),
     path("products/<slug:product>/sync/", views.SyncNowView.as_view(), name="product-sync"),
+    path("registrations/", include("gotoplugins.registration_views")),
 ]

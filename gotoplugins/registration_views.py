@@ -1,0 +1,78 @@
+"""The "Registration problems" page: form registrations GoTo has not made (yet), with Retry.
+
+For marketers (any signed-in user). Mounted by one line in gotoplugins/urls.py:
+path("registrations/", include("gotoplugins.registration_views")).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path
+from django.views import View
+from django.views.generic import ListView
+
+from forms_builder.models import Submission
+from gotoplugins import registrations
+from gotoplugins.models import RegistrationRequest
+
+RETRY_ALL_LIMIT = 100
+
+
+class RegistrationProblemsView(ListView):
+    template_name = "gotoplugins/registration_problems.html"
+    context_object_name = "requests"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet[RegistrationRequest]:
+        return (
+            registrations.problems()
+            .select_related("event", "contact")
+            .order_by("-updated_at", "-id")
+        )
+
+    def paginate_queryset(self, queryset: Any, page_size: int) -> tuple[Any, Any, Any, bool]:
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        rows = list(context["requests"])
+        ids = {row.submission_id for row in rows if row.submission_id}
+        forms = dict(Submission.objects.filter(pk__in=ids).values_list("pk", "form_id"))
+        context["rows"] = [(row, forms.get(row.submission_id)) for row in rows]
+        return context
+
+
+class RetryView(View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if registrations.retry(pk):
+            messages.success(request, "Trying the registration again.")
+        else:
+            messages.info(request, "This registration is already done or being made.")
+        return redirect("gotoplugins:registration-problems")
+
+
+class RetryAllView(View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        ids = list(
+            registrations.problems()
+            .exclude(status=RegistrationRequest.Status.PROCESSING)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:RETRY_ALL_LIMIT]
+        )
+        count = sum(1 for pk in ids if registrations.retry(pk))
+        messages.success(request, f"Trying {count} registration(s) again.")
+        return redirect("gotoplugins:registration-problems")
+
+
+urlpatterns = [
+    path("", RegistrationProblemsView.as_view(), name="registration-problems"),
+    path("<int:pk>/retry/", RetryView.as_view(), name="registration-retry"),
+    path("retry-all/", RetryAllView.as_view(), name="registration-retry-all"),
+]
