@@ -19,6 +19,7 @@ run: install assets migrate  ## Set up and serve Convene on http://127.0.0.1:800
 	@# The demo account connects and syncs through the emulator over HTTP, so the server must
 	@# be up first: start it, connect and sync once in the background, then wait on the server.
 	@( $(MANAGE) seed_goto_demo_account --connect && $(MANAGE) citrix_sync --quiet ; \
+	   $(MANAGE) seed_demo_form ; \
 	   echo "Demo GoTo sync done: open a contact to see registrations on its timeline." ) &
 	$(MANAGE) runserver 127.0.0.1:8000
 

@@ -42,6 +42,18 @@ def segments_schedule(interval_minutes: int) -> dict[str, dict]:
     }
 
 
+def registration_retry_schedule(interval_minutes: int = 5) -> dict[str, dict]:
+    """Form registrations GoTo refused for a while (429, 5xx) are sent again when due."""
+    interval = timedelta(minutes=interval_minutes)
+    return {
+        "goto-retry-registrations": {
+            "task": "gotoplugins.retry_registrations",
+            "schedule": interval,
+            "options": {"expires": interval.total_seconds()},
+        }
+    }
+
+
 @app.on_after_configure.connect
 def _schedule(sender: Celery, **kwargs: object) -> None:
     from django.conf import settings
@@ -51,4 +63,5 @@ def _schedule(sender: Celery, **kwargs: object) -> None:
     sender.conf.beat_schedule = {
         **goto_sync_schedule(settings.GOTO_SYNC_INTERVAL_MINUTES, tuple(PRODUCTS)),
         **segments_schedule(settings.SEGMENTS_REBUILD_INTERVAL_MINUTES),
+        **registration_retry_schedule(),
     }
