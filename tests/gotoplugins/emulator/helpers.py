@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import requests
 from django.test import Client
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
 
 from gotoplugins.emulator import seed
 
@@ -95,3 +98,45 @@ def whole_schedule() -> dict[str, str]:
     """fromTime/toTime covering everything the default seed schedules."""
     now = datetime.now(UTC)
     return {"fromTime": iso(now - timedelta(days=120)), "toTime": iso(now + timedelta(days=120))}
+
+
+ADAPTER_HOST = "testserver"
+FORWARDED_HEADERS = ("authorization", "accept", "user-agent")
+
+
+class EmulatorAdapter(BaseAdapter):
+    """A requests transport that hands each request to the emulator's views in this process,
+    through Django's test client instead of a socket."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.client = Client()
+        self.calls: list[tuple[str, str, int]] = []
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        parts = urlsplit(str(request.url))
+        assert parts.hostname == ADAPTER_HOST, request.url
+        path = f"{parts.path}?{parts.query}" if parts.query else parts.path
+        body = request.body or b""
+        answer = self.client.generic(
+            str(request.method),
+            path,
+            body.encode() if isinstance(body, str) else body,
+            content_type=request.headers.get("Content-Type", "application/json"),
+            headers={k: v for k, v in request.headers.items() if k.lower() in FORWARDED_HEADERS},
+        )
+        self.calls.append((str(request.method), parts.path, answer.status_code))
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response._content = answer.content
+        response.headers = CaseInsensitiveDict(dict(answer.items()))
+        response.url = str(request.url)
+        response.request = request
+        response.encoding = "utf-8"
+        return response
+
+    def close(self) -> None:
+        pass
+
+    def posts(self, fragment: str = "/registrants") -> list[tuple[str, str, int]]:
+        return [call for call in self.calls if call[0] == "POST" and fragment in call[1]]

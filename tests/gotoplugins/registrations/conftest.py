@@ -11,15 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
-from requests.adapters import BaseAdapter
-from requests.structures import CaseInsensitiveDict
 
 from forms_builder.models import Form, FormAction
 from gotoplugins import registrations
@@ -30,53 +27,16 @@ from gotoplugins.models import Event, GoToAccount, ProductConnection
 from gotoplugins.oauth import AccountTokens
 from gotoplugins.products import PRODUCTS
 from tests.forms_builder.helpers import add_field, make_form, person_fields
-from tests.gotoplugins.emulator.helpers import exchange, get_code
+from tests.gotoplugins.emulator.helpers import EmulatorAdapter, exchange, get_code
 
 HOST = "testserver"
 EMULATOR = f"http://{HOST}/goto-emulator"
 ANCHOR = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-FORWARDED = ("authorization", "accept", "user-agent")
 PRODUCT_CODES = {
     "webinar": emulator.Product.WEBINAR,
     "training": emulator.Product.TRAINING,
     "meeting": emulator.Product.MEETING,
 }
-
-
-class EmulatorAdapter(BaseAdapter):
-    """A requests transport handing each request to the emulator's views in this process."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.client = Client()
-        self.calls: list[tuple[str, str, int]] = []
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-        parts = urlsplit(str(request.url))
-        path = f"{parts.path}?{parts.query}" if parts.query else parts.path
-        body = request.body or b""
-        answer = self.client.generic(
-            str(request.method),
-            path,
-            body.encode() if isinstance(body, str) else body,
-            content_type=request.headers.get("Content-Type", "application/json"),
-            headers={k: v for k, v in request.headers.items() if k.lower() in FORWARDED},
-        )
-        self.calls.append((str(request.method), parts.path, answer.status_code))
-        response = requests.Response()
-        response.status_code = answer.status_code
-        response._content = answer.content
-        response.headers = CaseInsensitiveDict(dict(answer.items()))
-        response.url = str(request.url)
-        response.request = request
-        response.encoding = "utf-8"
-        return response
-
-    def close(self) -> None:
-        pass
-
-    def posts(self, fragment: str = "/registrants") -> list[tuple[str, str, int]]:
-        return [call for call in self.calls if call[0] == "POST" and fragment in call[1]]
 
 
 @pytest.fixture(autouse=True)

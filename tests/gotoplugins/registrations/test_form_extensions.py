@@ -19,7 +19,8 @@ from gotoplugins.emulator import faults
 from gotoplugins.form_extensions import event_label
 from gotoplugins.models import Event, GoToAccount, ProductConnection
 from tests.forms_builder.helpers import add_field, make_form, page_token, person_fields, submit
-from tests.gotoplugins.registrations.conftest import EmulatorAdapter, upcoming
+from tests.gotoplugins.emulator.helpers import EmulatorAdapter
+from tests.gotoplugins.registrations.conftest import upcoming
 
 pytestmark = pytest.mark.django_db
 

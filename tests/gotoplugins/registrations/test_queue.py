@@ -23,7 +23,8 @@ from gotoplugins.models import Event, GoToAccount, Participation, ProductConnect
 from gotoplugins.models import RegistrationRequest as Request
 from gotoplugins.tasks_registrations import process_registration
 from tests.forms_builder.helpers import add_field, make_form, person_fields, submit
-from tests.gotoplugins.registrations.conftest import EmulatorAdapter, registrants, upcoming
+from tests.gotoplugins.emulator.helpers import EmulatorAdapter
+from tests.gotoplugins.registrations.conftest import registrants, upcoming
 
 pytestmark = pytest.mark.django_db
 

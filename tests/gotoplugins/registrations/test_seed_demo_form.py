@@ -12,7 +12,8 @@ from django.test import Client
 from forms_builder.models import Form, Submission
 from gotoplugins.models import Event, GoToAccount, Participation
 from tests.forms_builder.helpers import submit
-from tests.gotoplugins.registrations.conftest import EmulatorAdapter, upcoming
+from tests.gotoplugins.emulator.helpers import EmulatorAdapter
+from tests.gotoplugins.registrations.conftest import upcoming
 
 pytestmark = pytest.mark.django_db
 

@@ -12,14 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 from django.conf import settings
 from django.test import Client
-from requests.adapters import BaseAdapter
-from requests.structures import CaseInsensitiveDict
 
 from gotoplugins.emulator import seed
 from gotoplugins.emulator.keys import make_key, make_short_id
@@ -28,48 +25,13 @@ from gotoplugins.models import GoToAccount, ProductConnection, SyncRun
 from gotoplugins.oauth import AccountTokens
 from gotoplugins.products import PRODUCTS
 from gotoplugins.sync import runner, sync_product
-from tests.gotoplugins.emulator.helpers import exchange, get_code
+from tests.gotoplugins.emulator.helpers import EmulatorAdapter, exchange, get_code
 
 HOST = "testserver"
 EMULATOR = f"http://{HOST}/goto-emulator"
 # Fixed for the whole test run: every seeded date is at least two days from it, so the time
 # of day the tests run at never moves an event between past and upcoming.
 ANCHOR = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-FORWARDED_HEADERS = ("authorization", "accept", "user-agent")
-
-
-class EmulatorAdapter(BaseAdapter):
-    """A requests transport that hands each request to the emulator in this process."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.client = Client()
-        self.calls: list[tuple[str, str, int]] = []
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-        parts = urlsplit(str(request.url))
-        assert parts.hostname == HOST, request.url
-        path = f"{parts.path}?{parts.query}" if parts.query else parts.path
-        body = request.body or b""
-        answer = self.client.generic(
-            str(request.method),
-            path,
-            body.encode() if isinstance(body, str) else body,
-            content_type=request.headers.get("Content-Type", "application/json"),
-            headers={k: v for k, v in request.headers.items() if k.lower() in FORWARDED_HEADERS},
-        )
-        self.calls.append((str(request.method), parts.path, answer.status_code))
-        response = requests.Response()
-        response.status_code = answer.status_code
-        response._content = answer.content
-        response.headers = CaseInsensitiveDict(dict(answer.items()))
-        response.url = str(request.url)
-        response.request = request
-        response.encoding = "utf-8"
-        return response
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.fixture(autouse=True)
