@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from contacts.models import CONTACT_FIELDS, Activity, Contact
@@ -227,22 +227,48 @@ def record_activities(drafts: Iterable[ActivityDraft]) -> list[Activity]:
     if not activities:
         return []
     created = Activity.objects.bulk_create(activities, batch_size=1000)
-    touch_last_activity({activity.contact_id for activity in activities})
+    latest: dict[int, datetime] = {}
+    for activity in activities:
+        current = latest.get(activity.contact_id)
+        if current is None or activity.occurred_at > current:
+            latest[activity.contact_id] = activity.occurred_at
+    touch_last_activity(latest)
     return created
 
 
-def touch_last_activity(contact_ids: Iterable[int]) -> None:
-    ids = list(contact_ids)
+# Up to this many distinct moments, moving last_activity_at forward is one cheap UPDATE each
+# (a form, a registration); beyond, one statement recomputes it from the timeline (imports, syncs).
+FEW_MOMENTS = 3
+
+
+def touch_last_activity(latest: Mapping[int, datetime]) -> None:
+    """Move each contact's last activity forward to (at least) the moment given for it."""
+    by_moment: dict[datetime, list[int]] = {}
+    for contact_id, moment in latest.items():
+        by_moment.setdefault(moment, []).append(contact_id)
+    if len(by_moment) > FEW_MOMENTS:
+        _recompute_last_activity(list(latest))
+        return
+    for moment, ids in by_moment.items():
+        earlier = Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=moment)
+        for chunk in _chunks(ids):
+            Contact.objects.filter(earlier, pk__in=chunk).update(last_activity_at=moment)
+
+
+def _recompute_last_activity(ids: list[int]) -> None:
     latest = (
         Activity.objects.filter(contact_id=OuterRef("pk"))
         .values("contact_id")
         .annotate(latest=Max("occurred_at"))
         .values("latest")
     )
-    for start in range(0, len(ids), 500):
-        Contact.objects.filter(pk__in=ids[start : start + 500]).update(
-            last_activity_at=Subquery(latest)
-        )
+    for chunk in _chunks(ids):
+        Contact.objects.filter(pk__in=chunk).update(last_activity_at=Subquery(latest))
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def delete_contact(contact: Contact) -> None:

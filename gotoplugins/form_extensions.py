@@ -14,13 +14,11 @@ from __future__ import annotations
 import logging
 import zoneinfo
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any, ClassVar
 
 from django import forms
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from forms_builder.actions import (
@@ -47,27 +45,16 @@ from gotoplugins import (
 )
 from gotoplugins.models import Event, ProductConnection
 from gotoplugins.products import PRODUCTS
+from gotoplugins.upcoming import upcoming_events
 
 logger = logging.getLogger(__name__)
 
 Status = ActionResult.Status
 FROM_FORM = "form"
-MAX_EVENTS = 200
 PERSON = (("email", "email"), ("first_name", "first name"), ("last_name", "last name"))
 
 
 # --- The catalogue ----------------------------------------------------------------------------
-
-
-def upcoming_events(product: str, now: datetime) -> QuerySet[Event]:
-    """Scheduled events of the product's connected account that have not started."""
-    accounts = ProductConnection.objects.filter(product=product).values("account_id")
-    return Event.objects.filter(
-        product=product,
-        account_id__in=accounts,
-        status=Event.Status.SCHEDULED,
-        starts_at__gt=now,
-    ).order_by("starts_at", "id")[:MAX_EVENTS]
 
 
 def event_label(event: Event) -> str:

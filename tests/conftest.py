@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role, User
+from gotoplugins import upcoming
 
 PASSWORD = "correct horse battery staple"
 
@@ -61,6 +62,14 @@ def _block_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _forget_upcoming_events() -> Iterator[None]:
+    """Each test's events are rolled back without a signal: no list may outlive its test."""
+    upcoming.forget()
+    yield
+    upcoming.forget()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
+from gotoplugins import upcoming
 from gotoplugins.models import Event, GoToAccount
 from gotoplugins.sync.types import Entry, Occurrence, Window
 
@@ -42,6 +43,7 @@ def save(
     for chunk in _chunks(entries):
         with transaction.atomic():
             saved.update(_save_chunk(product, account, chunk, now))
+    upcoming.forget()  # bulk writes send no signals
     return saved
 
 
@@ -164,6 +166,7 @@ def mark_gone(product: str, account: GoToAccount, keys: list[str], now: datetime
             .exclude(status__in=[Event.Status.CANCELLED, Event.Status.MISSING])
             .update(status=Event.Status.MISSING, last_synced_at=now, updated_at=now)
         )
+    upcoming.forget()
     return cancelled + missing
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -174,3 +174,30 @@ def test_create_only_refuses_an_existing_contact_and_changes_nothing() -> None:
     with pytest.raises(services.ContactExists):
         services.upsert_contact("TAKEN@example.com", create_only=True, first_name="Bob")
     assert Contact.objects.get().first_name == "Alice"
+
+
+def test_last_activity_only_moves_forward() -> None:
+    contact = services.upsert_contact("f@example.com").contact
+    later = datetime(2031, 5, 6, 7, 8, tzinfo=UTC)
+    services.record_activity(contact, "note", "Later", occurred_at=later)
+    services.record_activity(contact, "note", "Backdated", occurred_at=later - timedelta(days=9))
+    contact.refresh_from_db()
+    assert contact.last_activity_at == later
+
+
+def test_many_moments_recompute_last_activity_in_one_statement(
+    django_assert_num_queries: object,
+) -> None:
+    contacts = [services.upsert_contact(f"m{n}@example.com").contact for n in range(10)]
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    drafts = [
+        services.ActivityDraft(
+            contact.pk, "note", "Note", occurred_at=start + timedelta(hours=n * 10 + hour)
+        )
+        for n, contact in enumerate(contacts)
+        for hour in (3, 1, 2)
+    ]
+    with django_assert_num_queries(2):  # type: ignore[operator]
+        services.record_activities(drafts)
+    found = dict(Contact.objects.values_list("email", "last_activity_at"))
+    assert found == {f"m{n}@example.com": start + timedelta(hours=n * 10 + 3) for n in range(10)}
