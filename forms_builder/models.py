@@ -152,13 +152,23 @@ class Submission(models.Model):
     embedded = models.BooleanField(default=False)
     # Hash of the page token and the values: the same post twice is stored once.
     dedupe_key = models.CharField(max_length=64)
+    # When the contact was saved and the actions run (services.process_submission); empty
+    # while that is queued.
+    processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
         constraints = [
             models.UniqueConstraint(fields=["form", "dedupe_key"], name="submission_dedupe"),
         ]
-        indexes = [models.Index(fields=["form", "-created_at"], name="submission_form_time")]
+        indexes = [
+            models.Index(fields=["form", "-created_at"], name="submission_form_time"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(processed_at__isnull=True),
+                name="submission_unprocessed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Submission {self.pk} of {self.form_id}"
