@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -35,18 +35,28 @@ def submissions(form: Form, filters: Mapping[str, Any]) -> QuerySet[Submission]:
         rows = rows.filter(has_pending=True)
     elif status == "ok":
         rows = rows.filter(has_failed=False, has_pending=False)
-    if filters.get("since"):
-        rows = rows.filter(created_at__gte=_start_of(filters["since"]))
-    if filters.get("until"):
-        rows = rows.filter(created_at__lt=_start_of(filters["until"], days=1))
+    since = _start_of(filters["since"]) if filters.get("since") else None
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    until = _start_of(filters["until"], days=1) if filters.get("until") else None
+    if until is not None:
+        rows = rows.filter(created_at__lt=until)
     return rows.order_by("-created_at", "-id")
 
 
-def _start_of(day: Any, days: int = 0) -> datetime:
-    """Midnight of `day` (+days) in the viewer's time zone."""
-    start = datetime.combine(day, time.min)
-    aware = timezone.make_aware(start, timezone.get_current_timezone())
-    return aware + timedelta(days=days)
+def _start_of(day: date, days: int = 0) -> datetime | None:
+    """Midnight of `day` (+days) in the viewer's time zone, in UTC.
+
+    None when that moment lies outside what a datetime can hold (the day after 9999-12-31;
+    0001-01-01 in a zone east of UTC): such a bound leaves nothing out, so no bound at all.
+    A "since" midnight can only overflow at the low end and an "until" (the next midnight)
+    only at the high end, so "no bound" is right for both.
+    """
+    try:
+        start = datetime.combine(day + timedelta(days=days), time.min)
+        return timezone.make_aware(start, timezone.get_current_timezone()).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def columns(fields: Sequence[Field], rows: Iterable[Submission] = ()) -> list[tuple[str, str]]:
@@ -90,23 +100,29 @@ class _Echo:
 
 
 def csv_rows(form: Form, rows: QuerySet[Submission]) -> Iterator[str]:
-    """The CSV text, line by line: a BOM (spreadsheets then read UTF-8), a header, the rows."""
+    """The CSV text, line by line: a BOM (spreadsheets then read UTF-8), a header, the rows.
+
+    Every cell that comes from what someone typed (labels, answers, the contact's email, the
+    visitor's browser headers) goes through safe_cell().
+    """
     writer = csv.writer(_Echo())
     fields = list(form.fields.all())
     keys = columns(fields)
     yield "\ufeff"
     header = ["Submitted at (UTC)", "Submission", "Contact email"]
     extra = ["IP address", "User agent", "Referrer", "Embedded", "Status"]
-    yield writer.writerow(header + [label for _, label in keys] + extra)
+    yield writer.writerow(
+        [safe_cell(text) for text in header + [label for _, label in keys] + extra]
+    )
     for row in rows.order_by("created_at", "id").iterator(chunk_size=1000):
         values = [row.display.get(key, "") for key, _ in keys]
         yield writer.writerow(
             [
                 row.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
                 row.pk,
-                row.contact.email if row.contact else "",
+                safe_cell(row.contact.email) if row.contact else "",
                 *[safe_cell(str(value)) for value in values],
-                row.ip_address or "",
+                safe_cell(row.ip_address or ""),
                 safe_cell(row.user_agent),
                 safe_cell(row.referrer),
                 "yes" if row.embedded else "",

@@ -174,3 +174,59 @@ def test_the_export_follows_the_filters(marketer_client: Client, form: Form) -> 
     response = marketer_client.get(f"/forms/{form.pk}/submissions/export.csv?status=problems")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == 2 and rows[1][1] == str(keep.pk) and rows[1][-1] == "Problem"
+
+
+def export_rows(response: Any) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8").removeprefix("\ufeff")
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize(
+    ("zone", "query", "expected"),
+    [
+        ("", "until=9999-12-31", [1, 2]),
+        ("Asia/Tokyo", "until=9999-12-31", [1, 2]),
+        ("Asia/Tokyo", "since=0001-01-01", [1, 2]),
+        ("Asia/Tokyo", "since=0001-01-01&until=9999-12-31", [1, 2]),
+        ("America/New_York", "since=9999-12-31", []),
+        ("Pacific/Kiritimati", "until=0001-01-01", []),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_filter_without_a_crash(
+    marketer_client: Client,
+    marketer: Any,
+    form: Form,
+    zone: str,
+    query: str,
+    expected: list[int],
+) -> None:
+    marketer.time_zone = zone
+    marketer.save()
+    stored(form, 1, days_ago=400)
+    stored(form, 2)
+    response = marketer_client.get(f"/forms/{form.pk}/submissions/?{query}")
+    assert response.status_code == 200
+    assert not response.context["filter_form"].errors
+    numbers = sorted(int(row.data["name"].split()[-1]) for row, _ in response.context["rows"])
+    assert numbers == expected
+    export = marketer_client.get(f"/forms/{form.pk}/submissions/export.csv?{query}")
+    assert export.status_code == 200
+    rows = export_rows(export)
+    assert sorted(int(row[4].split()[-1]) for row in rows[1:]) == expected
+
+
+def test_every_typed_cell_of_the_export_is_kept_from_running_as_a_formula(
+    marketer_client: Client, form: Form
+) -> None:
+    email = "=cmd|'/Ccalc'!A0@example.com"
+    submission = stored(form, 1, email=email, name="@SUM(A1)")
+    Submission.objects.filter(pk=submission.pk).update(
+        user_agent="+agent", referrer="-http://x.example", ip_address="2001:db8::1"
+    )
+    form.fields.filter(key="comment").update(label="=Label")
+    rows = export_rows(marketer_client.get(f"/forms/{form.pk}/submissions/export.csv"))
+    assert rows[0][6] == "'=Label"
+    assert rows[1][2] == "'=cmd|'/ccalc'!a0@example.com"  # the contact's (lower-cased) email
+    assert rows[1][3] == "'=cmd|'/Ccalc'!A0@example.com"  # the answer as typed
+    assert rows[1][4] == "'@SUM(A1)"
+    assert rows[1][7:10] == ["2001:db8::1", "'+agent", "'-http://x.example"]
