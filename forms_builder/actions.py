@@ -181,11 +181,26 @@ def submission_lines(context: SubmissionContext) -> list[str]:
 # --- Core action types ------------------------------------------------------------------------
 
 
+def one_line(text: str) -> str:
+    """The text on one line: line breaks (and runs of spaces) become one space.
+
+    A mail header with a line break is refused by Django (BadHeaderError), and would otherwise
+    let the text add headers of its own.
+    """
+    return " ".join(text.split())
+
+
 class NotifyForm(forms.Form):
     users = users_field()
     subject = forms.CharField(
         max_length=200, required=False, help_text="Empty: “New submission: <form>”."
     )
+
+    def clean_subject(self) -> str:
+        subject = str(self.cleaned_data.get("subject") or "")
+        if len(subject.splitlines()) > 1:
+            raise forms.ValidationError("The subject must be one line: remove the line breaks.")
+        return subject
 
 
 class NotifyUsers(ActionType):
@@ -220,7 +235,8 @@ class NotifyUsers(ActionType):
         recipients = user_emails(action.config.get("user_ids") or [])
         if not recipients:
             return [Outcome(self.label, Status.SKIPPED, "None of the chosen users has an email.")]
-        subject = action.config.get("subject") or f"New submission: {context.form.name}"
+        # One line even for a subject or form name stored before the builder refused breaks.
+        subject = one_line(action.config.get("subject") or f"New submission: {context.form.name}")
         link = settings.SITE_URL + reverse(
             "forms_builder:submission", args=[context.form.pk, context.submission.pk]
         )

@@ -51,6 +51,10 @@ class FormSettingsForm(forms.ModelForm):
             "closes_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
         }
 
+    def clean_name(self) -> str:
+        """One line: the name goes into mail subjects ("New submission: <name>")."""
+        return " ".join(str(self.cleaned_data["name"]).split())
+
     def clean_slug(self) -> str:
         slug = str(self.cleaned_data["slug"]).lower()
         others = Form.objects.filter(slug=slug).exclude(pk=self.instance.pk)

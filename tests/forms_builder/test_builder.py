@@ -331,3 +331,31 @@ def test_fields_of_a_removed_type_are_flagged_not_fatal(marketer_client: Client)
     assert "Unavailable type (gone_plugin_field)" in page
     public = Client().get(f"/f/{form.slug}/")
     assert public.status_code == 200 and 'name="old"' not in public.content.decode()
+
+
+def test_a_notification_subject_must_be_one_line(marketer_client: Client, admin: User) -> None:
+    form = make_form()
+    url = f"/forms/{form.pk}/actions/add/notify_users/"
+    response = marketer_client.post(
+        url, {"users": [admin.pk], "subject": "Hello\r\nBcc: x@evil.example"}
+    )
+    assert response.status_code == 400
+    assert response.context["config_form"].errors["subject"] == [
+        "The subject must be one line: remove the line breaks."
+    ]
+    assert not FormAction.objects.exists()
+
+
+def test_a_form_name_is_kept_on_one_line(marketer_client: Client) -> None:
+    response = marketer_client.post(
+        "/forms/new/",
+        {
+            "name": "Spring\r\nBcc: x@evil.example\n\u2028 webinar",
+            "slug": "spring",
+            "submit_label": "Go",
+            "success_message": "Ok",
+            "max_body_bytes": 65536,
+        },
+    )
+    assert response.status_code == 302
+    assert Form.objects.get().name == "Spring Bcc: x@evil.example webinar"
