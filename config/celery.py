@@ -54,6 +54,18 @@ def registration_retry_schedule(interval_minutes: int = 5) -> dict[str, dict]:
     }
 
 
+def stalled_submissions_schedule(interval_minutes: int = 2) -> dict[str, dict]:
+    """Form submissions whose processing task was lost (broker down) are processed then."""
+    interval = timedelta(minutes=interval_minutes)
+    return {
+        "forms-process-stalled-submissions": {
+            "task": "forms_builder.process_stalled_submissions",
+            "schedule": interval,
+            "options": {"expires": interval.total_seconds()},
+        }
+    }
+
+
 @app.on_after_configure.connect
 def _schedule(sender: Celery, **kwargs: object) -> None:
     from django.conf import settings
@@ -64,4 +76,5 @@ def _schedule(sender: Celery, **kwargs: object) -> None:
         **goto_sync_schedule(settings.GOTO_SYNC_INTERVAL_MINUTES, tuple(PRODUCTS)),
         **segments_schedule(settings.SEGMENTS_REBUILD_INTERVAL_MINUTES),
         **registration_retry_schedule(),
+        **stalled_submissions_schedule(),
     }

@@ -36,6 +36,18 @@ def enqueue(task: Task, *args: Any) -> None:
     transaction.on_commit(lambda: _send(task, args))
 
 
+def enqueue_soon(task: Task, *args: Any) -> None:
+    """enqueue(), for work on rows written outside any transaction (a public view's).
+
+    Without a broker the task runs in this process on this connection, so it needs no commit
+    to see the rows: it runs after the response even inside a caller's (a test's) transaction.
+    """
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        after_response(lambda: task.delay(*args))
+    else:
+        transaction.on_commit(lambda: _send(task, args))
+
+
 def _send(task: Task, args: tuple[Any, ...]) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         after_response(lambda: task.delay(*args))

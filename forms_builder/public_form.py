@@ -98,24 +98,7 @@ class PublicForm(forms.Form):
         }
 
     def contact_values(self, values: Mapping[str, StoredValue]) -> tuple[str, dict[str, Any]]:
-        """(email, other contact fields incl. custom_fields) from the mapped fields."""
-        email = ""
-        standard: dict[str, Any] = {}
-        custom: dict[str, str] = {}
-        for field, field_type in self.typed_fields:
-            name = field.contact_field
-            value = field_type.contact_value(values.get(field.key, ""))
-            if not name:
-                continue
-            if name == EMAIL_MAPPING:
-                email = value
-            elif name.startswith(CUSTOM_PREFIX):
-                custom[name.removeprefix(CUSTOM_PREFIX)] = value
-            else:
-                standard[name] = value
-        if custom:
-            standard["custom_fields"] = custom
-        return email, standard
+        return contact_values(self.typed_fields, values)
 
     def _check_contact_values(self) -> None:
         """Mapped values must fit the contact (length, time-zone names): said to the visitor
@@ -143,3 +126,26 @@ class PublicForm(forms.Form):
                 f"Your answers are too long altogether (at most {self.definition.max_body_bytes:,}"
                 " bytes). Shorten them and submit again.",
             )
+
+
+def contact_values(
+    typed_fields: Sequence[tuple[Field, FieldType]], values: Mapping[str, StoredValue]
+) -> tuple[str, dict[str, Any]]:
+    """(email, other contact fields incl. custom_fields) from the mapped fields' values."""
+    email = ""
+    standard: dict[str, Any] = {}
+    custom: dict[str, str] = {}
+    for field, field_type in typed_fields:
+        name = field.contact_field
+        if not name:
+            continue
+        value = field_type.contact_value(values.get(field.key, ""))
+        if name == EMAIL_MAPPING:
+            email = value
+        elif name.startswith(CUSTOM_PREFIX):
+            custom[name.removeprefix(CUSTOM_PREFIX)] = value
+        else:
+            standard[name] = value
+    if custom:
+        standard["custom_fields"] = custom
+    return email, standard

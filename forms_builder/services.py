@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -31,10 +32,10 @@ from forms_builder.actions import (
     SubmissionContext,
     get_action_type,
 )
-from forms_builder.fields import CUSTOM_PREFIX, EMAIL_MAPPING, get_field_type
+from forms_builder.fields import CUSTOM_PREFIX, EMAIL_MAPPING, FieldType, get_field_type
 from forms_builder.models import ActionResult, Field, Form, FormAction, Submission
 from forms_builder.protection import RESERVED_NAMES, PageToken, dedupe_key
-from forms_builder.public_form import PublicForm
+from forms_builder.public_form import PublicForm, contact_values, usable_fields
 from forms_builder.timeline import FORM_SUBMITTED, SOURCE_TYPE
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ logger = logging.getLogger(__name__)
 Status = ActionResult.Status
 MAX_FIELDS = 100
 MAX_ACTIONS = 20
+# A submission still unprocessed this long after it arrived has lost its task: the sweep runs it.
+STALLED_AFTER = timedelta(minutes=2)
 
 
 # --- The builder ------------------------------------------------------------------------------
@@ -237,35 +240,72 @@ class SubmitResult:
 
 
 def submit(form: Form, public_form: PublicForm, token: PageToken, visit: Visit) -> SubmitResult:
-    """Store a valid submission, save the contact, run the actions (slow ones queued)."""
+    """Store a valid submission and queue its processing (the contact, the actions).
+
+    The visitor waits for this one row only: process_submission() runs after the response
+    (no broker) or in a worker, and the sweep (process_stalled) catches what never ran.
+    """
     values = public_form.stored_values()
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                submission = Submission.objects.create(
-                    form=form,
-                    data=values,
-                    display=public_form.display_values(values),
-                    ip_address=visit.ip_address,
-                    user_agent=visit.user_agent[:500],
-                    referrer=visit.referrer[:2000],
-                    embedded=visit.embedded,
-                    dedupe_key=dedupe_key(token.nonce, values),
-                )
-        except IntegrityError:
-            key = dedupe_key(token.nonce, values)
-            return SubmitResult(Submission.objects.get(form=form, dedupe_key=key), duplicate=True)
-        contact = _save_contact(form, public_form, submission)
-        fields = [field for field, _ in public_form.typed_fields]
-        context = SubmissionContext(
-            form, fields, submission, contact, values, memo=public_form.context.memo
-        )
-        _run_actions(form, context)
+    key = dedupe_key(token.nonce, values)
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                form=form,
+                data=values,
+                display=public_form.display_values(values),
+                ip_address=visit.ip_address,
+                user_agent=visit.user_agent[:500],
+                referrer=visit.referrer[:2000],
+                embedded=visit.embedded,
+                dedupe_key=key,
+            )
+    except IntegrityError:
+        return SubmitResult(Submission.objects.get(form=form, dedupe_key=key), duplicate=True)
+    from forms_builder.tasks import process_submission
+
+    deferred.enqueue_soon(process_submission, submission.pk)
     return SubmitResult(submission, duplicate=False)
 
 
-def _save_contact(form: Form, public_form: PublicForm, submission: Submission) -> Contact | None:
-    email, fields = public_form.contact_values(submission.data)
+def process_submission(submission_id: int) -> bool:
+    """Save the contact and run the actions of a stored submission, exactly once.
+
+    Returns False when it was processed already (a task delivered twice, or the sweep was
+    first). Claiming and the work share one transaction: a crash leaves it for the sweep.
+    """
+    with transaction.atomic():
+        unprocessed = Submission.objects.filter(pk=submission_id, processed_at__isnull=True)
+        if not unprocessed.update(processed_at=timezone.now()):
+            return False
+        submission = Submission.objects.select_related("form").get(pk=submission_id)
+        form = submission.form
+        fields = list(form.fields.all())
+        contact = _save_contact(form, usable_fields(fields), submission)
+        _run_actions(
+            form, SubmissionContext(form, fields, submission, contact, dict(submission.data))
+        )
+    return True
+
+
+def process_stalled(limit: int = 500) -> int:
+    """Process submissions left unprocessed for STALLED_AFTER (broker down, worker killed)."""
+    cutoff = timezone.now() - STALLED_AFTER
+    stalled = Submission.objects.filter(processed_at__isnull=True, created_at__lt=cutoff)
+    processed = 0
+    for submission_id in stalled.order_by("id").values_list("pk", flat=True)[:limit]:
+        try:
+            processed += process_submission(submission_id)
+        except Exception:
+            logger.exception(
+                "Processing submission %s failed; the next sweep tries again", submission_id
+            )
+    return processed
+
+
+def _save_contact(
+    form: Form, typed_fields: Sequence[tuple[Field, FieldType]], submission: Submission
+) -> Contact | None:
+    email, fields = contact_values(typed_fields, submission.data)
     if not email:
         return None
     try:

@@ -1,4 +1,5 @@
-"""Celery tasks of forms_builder: deferred form actions (thin wrappers over services)."""
+"""Celery tasks of forms_builder: processing submissions, deferred form actions (thin wrappers
+over services)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,18 @@ from celery import shared_task
 from forms_builder import services
 
 MAX_RETRIES = 5
+
+
+@shared_task(name="forms_builder.process_submission", ignore_result=True)
+def process_submission(submission_id: int) -> None:
+    """Save a stored submission's contact and run its actions (a failure waits for the sweep)."""
+    services.process_submission(submission_id)
+
+
+@shared_task(name="forms_builder.process_stalled_submissions", ignore_result=True)
+def process_stalled_submissions() -> int:
+    """Beat: process submissions whose task never ran (the broker was down, say)."""
+    return services.process_stalled()
 
 
 @shared_task(bind=True, name="forms_builder.run_action", ignore_result=True)

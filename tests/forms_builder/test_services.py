@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import OperationalError
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from contacts.models import Contact
-from forms_builder import actions, services
+from forms_builder import actions, services, tasks
 from forms_builder.actions import ActionType, Outcome, SubmissionContext
 from forms_builder.models import ActionResult, Form, FormAction, Submission
-from tests.forms_builder.helpers import add_field, answers, make_form, submit
+from tests.forms_builder.helpers import add_field, answers, make_form, page_token, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +213,96 @@ def test_add_to_segment_needs_an_email_field_and_existing_segments(
     gone.delete()
     page = marketer_client.get(f"/forms/{form.pk}/").content.decode()
     assert "a chosen segment was deleted" in page
+
+
+# --- Stored first, processed after the response -----------------------------------------------
+
+
+def test_the_request_stores_the_answers_and_queues_the_rest(
+    visitor: Client,
+    contact_form: Form,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_max_num_queries: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """With a broker the visitor waits for the submission row and a task sent, nothing else."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    sent: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(
+        tasks.process_submission, "apply_async", lambda args, **_: sent.append(args)
+    )
+    FormAction.objects.create(form=contact_form, action_type="test_recording")
+    token = page_token(visitor, contact_form)
+    # The form, its fields, the submission inside a savepoint (three statements).
+    with django_assert_max_num_queries(5), django_capture_on_commit_callbacks(execute=True):
+        response = submit(visitor, contact_form, answers(), token=token)
+    assert response.status_code == 200
+    submission = Submission.objects.get()
+    assert sent == [(submission.pk,)]
+    assert submission.processed_at is None and submission.contact is None
+    assert not Contact.objects.exists() and not ActionResult.objects.exists()
+
+    assert services.process_submission(submission.pk) is True
+    submission.refresh_from_db()
+    assert submission.processed_at is not None
+    assert submission.contact == Contact.objects.get(email="zoe@example.com")
+    assert list(submission.results.values_list("title", "status")) == [("Recorded", Status.DONE)]
+
+
+def test_a_submission_is_processed_once_however_often_its_task_comes(
+    visitor: Client, contact_form: Form
+) -> None:
+    FormAction.objects.create(form=contact_form, action_type="test_recording")
+    assert submit(visitor, contact_form, answers()).status_code == 200  # processed inline
+    submission = Submission.objects.get()
+    assert submission.processed_at is not None
+    assert services.process_submission(submission.pk) is False
+    assert services.process_stalled() == 0
+    assert submission.results.count() == 1
+    kinds = list(Contact.objects.get().activities.values_list("kind", flat=True))
+    assert sorted(kinds) == ["contact_created", "form_submitted"]
+
+
+def test_processing_that_crashes_is_left_for_the_sweep(
+    visitor: Client, contact_form: Form, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def database_gone(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "_run_actions", database_gone)
+    assert submit(visitor, contact_form, answers()).status_code == 200  # the visitor is served
+    submission = Submission.objects.get()
+    assert submission.processed_at is None and not Contact.objects.exists()  # rolled back whole
+
+    monkeypatch.undo()
+    assert services.process_stalled() == 0  # too recent: its task may still be on its way
+    Submission.objects.update(created_at=timezone.now() - services.STALLED_AFTER - timedelta(1))
+    assert services.process_stalled() == 1
+    submission.refresh_from_db()
+    assert submission.processed_at is not None and submission.contact is not None
+    assert services.process_stalled() == 0
+
+
+def test_the_sweep_goes_on_past_a_submission_that_fails_again(
+    contact_form: Form, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = timezone.now() - timedelta(hours=1)
+    first, second = (
+        Submission.objects.create(form=contact_form, data=answers(email=f"{n}@example.com"),
+                                  dedupe_key=str(n))
+        for n in (1, 2)
+    )  # fmt: skip
+    Submission.objects.update(created_at=old)
+    real = services._save_contact
+
+    def fail_first(form: Form, typed: Any, submission: Submission) -> Contact | None:
+        if submission.pk == first.pk:
+            raise OperationalError("disk I/O error")
+        return real(form, typed, submission)
+
+    monkeypatch.setattr(services, "_save_contact", fail_first)
+    assert services.process_stalled() == 1
+    assert Submission.objects.get(pk=first.pk).processed_at is None
+    assert Submission.objects.get(pk=second.pk).contact.email == "2@example.com"  # type: ignore[union-attr]
+    assert f"Processing submission {first.pk} failed" in caplog.text
