@@ -8,10 +8,19 @@ and what protects the form instead. Every refusal is a page that says what happe
 from __future__ import annotations
 
 import logging
+import math
+import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
@@ -26,6 +35,8 @@ from forms_builder.models import Form
 from forms_builder.public_form import PublicForm
 
 logger = logging.getLogger(__name__)
+
+NOT_IN_ONE_PIECE = "Your answers did not arrive in one piece. Please submit again."
 
 
 @login_not_required
@@ -61,16 +72,25 @@ def _post(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
     ip = protection.client_ip(request)
     if protection.over_rate_limit(ip):
         message = "Too many submissions from your network. Wait a few minutes and try again."
-        return unavailable(request, form, embedded, message, status=429)
-    if _content_length(request) > form.max_body_bytes:
+        response = unavailable(request, form, embedded, message, status=429)
+        response["Retry-After"] = str(_seconds_until_next_window())
+        return response
+    length = _content_length(request)
+    if length is None:
+        logger.info("Form %s: unreadable Content-Length from %s", form.pk, ip)
+        return unavailable(request, form, embedded, NOT_IN_ONE_PIECE, status=400)
+    if length > form.max_body_bytes:
         return too_large(request, form, embedded)
     try:
         data = request.POST
-    except (RequestDataTooBig, TooManyFieldsSent):
+    except RequestDataTooBig:
         return too_large(request, form, embedded)
-    except (UnreadablePostError, MultiPartParserError):
-        message = "Your answers did not arrive in one piece. Please submit again."
-        return unavailable(request, form, embedded, message, status=400)
+    except (TooManyFieldsSent, TooManyFilesSent):
+        return too_many_fields(request, form, embedded)
+    except (UnreadablePostError, MultiPartParserError, BadRequest, SuspiciousOperation) as error:
+        # BadRequest: e.g. a urlencoded body declared in a charset other than UTF-8.
+        logger.info("Form %s: unreadable post from %s (%s)", form.pk, ip, type(error).__name__)
+        return unavailable(request, form, embedded, NOT_IN_ONE_PIECE, status=400)
     if data.get(protection.HONEYPOT_FIELD):
         logger.info("Form %s: honeypot filled in from %s; not stored", form.pk, ip)
         return _success(request, form, embedded)
@@ -93,11 +113,22 @@ def _post(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
     return deferred.run_after(_success(request, form, embedded), jobs)
 
 
-def _content_length(request: HttpRequest) -> int:
+def _content_length(request: HttpRequest) -> int | None:
+    """The declared body size (0 when none is declared); None when it is not a size at all,
+    which Django itself would stumble over when reading the body."""
+    raw = request.META.get("CONTENT_LENGTH") or "0"
     try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
+        length = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return length if length >= 0 else None
+
+
+def _seconds_until_next_window() -> int:
+    """When the rate limit's current window ends (protection.over_rate_limit counts per
+    window of FORMS_RATE_LIMIT_PERIOD seconds), in whole seconds, at least 1."""
+    _, period = protection.rate_limit()
+    return max(1, math.ceil(period - time.time() % period))
 
 
 def _page(
@@ -132,6 +163,15 @@ def too_large(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseB
     message = (
         f"Your answers are too large to send (at most {form.max_body_bytes:,} bytes). "
         "Shorten them and try again."
+    )
+    return unavailable(request, form, embedded, message, status=413)
+
+
+def too_many_fields(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    most = f" (at most {limit:,})" if limit else ""
+    message = (
+        f"Your answers came with too many fields{most}. Reload the page and submit the form again."
     )
     return unavailable(request, form, embedded, message, status=413)
 

@@ -173,6 +173,11 @@ def test_too_many_fields_in_a_post_is_refused_not_a_crash(
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 20
     response = submit(visitor, contact_form, {**answers(), **{f"x{i}": "1" for i in range(30)}})
     assert response.status_code == 413
+    assert response.context["message"] == (
+        "Your answers came with too many fields (at most 20). Reload the page and submit the "
+        "form again."
+    )
+    assert "bytes" not in response.content.decode()
     assert not Submission.objects.exists()
 
 
@@ -416,3 +421,55 @@ def test_errors_are_marked_for_assistive_technology(visitor: Client, contact_for
     assert 'aria-invalid="true"' in html and "is-invalid" in html
     assert '<label class="form-label" for="id_email">Email' in html
     assert '<legend class="form-label fs-6 mb-1">Topics</legend>' in html
+
+
+@pytest.mark.parametrize("charset", ["iso-8859-1", "windows-1252", "utf-16"])
+def test_a_urlencoded_post_in_another_charset_is_refused_on_the_forms_page(
+    contact_form: Form, charset: str
+) -> None:
+    visitor = Client(REMOTE_ADDR="203.0.113.7", raise_request_exception=True)
+    token = page_token(visitor, contact_form)
+    response = visitor.post(
+        "/f/contact-us/",
+        f"{TOKEN_FIELD}={token}&email=zoe%40example.com&first_name=Zo%E9",
+        content_type=f"application/x-www-form-urlencoded; charset={charset}",
+    )
+    assert response.status_code == 400
+    assert response.context["message"] == (
+        "Your answers did not arrive in one piece. Please submit again."
+    )
+    assert response.context["definition"] == contact_form
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "1e3"])
+def test_an_unreadable_content_length_is_a_bad_request(contact_form: Form, length: str) -> None:
+    visitor = Client(REMOTE_ADDR="203.0.113.7", raise_request_exception=True)
+    token = page_token(visitor, contact_form)
+    response = visitor.post(
+        "/f/contact-us/",
+        f"{TOKEN_FIELD}={token}&email=zoe%40example.com",
+        content_type="application/x-www-form-urlencoded",
+        CONTENT_LENGTH=length,
+    )
+    assert response.status_code == 400
+    assert response.context["message"] == (
+        "Your answers did not arrive in one piece. Please submit again."
+    )
+    assert not Submission.objects.exists()
+
+
+def test_a_rate_limited_post_says_when_to_try_again(
+    visitor: Client, contact_form: Form, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.FORMS_RATE_LIMIT = 1
+    settings.FORMS_RATE_LIMIT_PERIOD = 600
+    token = page_token(visitor, contact_form)
+    # 523.4 s into a 600-second window: the next window opens in 76.6 s.
+    now = (int(time.time()) // 600) * 600 + 523.4
+    monkeypatch.setattr(time, "time", lambda: now)
+    assert submit(visitor, contact_form, answers(), token=token).status_code == 200
+    refused = submit(visitor, contact_form, answers(company="X"), token=token)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "77"
+    assert "Too many submissions from your network" in refused.content.decode()
