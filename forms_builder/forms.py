@@ -10,9 +10,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from contacts.models import CONTACT_FIELDS
+from contacts.services import clean_contact_fields
 from forms_builder.fields import CUSTOM_PREFIX, FieldType, now_context
 from forms_builder.models import Field, Form
-from forms_builder.services import contact_field_choices
+from forms_builder.services import contact_field_choices, contact_field_label
 
 CONFIG_PREFIX = "config_"
 CUSTOM_CHOICE = "custom"
@@ -181,9 +183,24 @@ class FieldEditForm(forms.ModelForm):
             contact_field=cleaned.get("contact_field") or "",
         )
         try:
-            self.field_type.form_field(probe, now_context()).clean(default)
+            cleaned_default = self.field_type.form_field(probe, now_context()).clean(default)
         except ValidationError as error:
             self.add_error("default_value", f"Not a valid value here: {' '.join(error.messages)}")
+            return
+        # The public form pre-fills the default and checks it against the mapped contact field
+        # (PublicForm._check_contact_values): one the contact refuses would make every post fail.
+        name = probe.contact_field
+        if name not in CONTACT_FIELDS:
+            return
+        stored = self.field_type.to_stored(probe, cleaned_default)
+        try:
+            clean_contact_fields({name: self.field_type.contact_value(stored)})
+        except ValidationError as error:
+            self.add_error(
+                "default_value",
+                f"Not a valid value for the contact's {contact_field_label(name)}: "
+                f"{' '.join(error.messages)}",
+            )
 
     def save(self, commit: bool = True) -> Field:
         field = super().save(commit=False)

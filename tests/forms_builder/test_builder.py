@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
+from contacts.models import Contact
 from forms_builder.models import Field, Form, FormAction, Submission
-from tests.forms_builder.helpers import add_field, make_form, person_fields
+from tests.forms_builder.helpers import add_field, make_form, person_fields, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -359,3 +360,34 @@ def test_a_form_name_is_kept_on_one_line(marketer_client: Client) -> None:
     )
     assert response.status_code == 302
     assert Form.objects.get().name == "Spring Bcc: x@evil.example webinar"
+
+
+def test_a_default_the_mapped_contact_field_refuses_is_refused(
+    marketer_client: Client, visitor: Client
+) -> None:
+    form = person_fields(make_form())
+    url = f"/forms/{form.pk}/fields/add/text/"
+    data = field_data(label="Time zone", contact_field="time_zone")
+    response = marketer_client.post(url, {**data, "default_value": "Mars/Olympus"})
+    assert response.status_code == 400
+    assert response.context["edit_form"].errors["default_value"] == [
+        "Not a valid value for the contact's time zone: Value 'Mars/Olympus' is not a valid choice."
+    ]
+    assert not form.fields.filter(contact_field="time_zone").exists()
+
+    response = marketer_client.post(url, {**data, "default_value": "Europe/Paris"})
+    assert response.status_code == 302
+    page = visitor.get(f"/f/{form.slug}/").content.decode()
+    assert 'value="Europe/Paris"' in page
+    posted = submit(
+        visitor,
+        form,
+        {
+            "email": "kim@example.com",
+            "first_name": "Kim",
+            "last_name": "Lee",
+            "time_zone": "Europe/Paris",
+        },
+    )
+    assert posted.status_code == 200
+    assert Contact.objects.get().time_zone == "Europe/Paris"
