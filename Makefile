@@ -9,10 +9,13 @@ VENDOR := static/vendor
 PYTEST := $(BIN)/python -m pytest
 # Extra pytest arguments for any test target, e.g. make test-postgres PYTEST_ARGS="-x tests/contacts"
 PYTEST_ARGS ?=
+# `make run PORT=8123` serves elsewhere; SITE_URL (OAuth redirects, the emulator) follows it.
+PORT ?= 8000
 
 .PHONY: run test test-sqlite test-postgres test-integration install assets migrate lint bench clean
 
-run: install assets migrate  ## Set up and serve Convene on http://127.0.0.1:8000 (embedded defaults)
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
+run: install assets migrate  ## Set up and serve Convene on http://127.0.0.1:$(PORT) (embedded defaults)
 	$(MANAGE) seed_demo --once
 	$(MANAGE) goto_emulator_seed
 	$(MANAGE) seed_goto_demo_account
@@ -21,7 +24,7 @@ run: install assets migrate  ## Set up and serve Convene on http://127.0.0.1:800
 	@( $(MANAGE) seed_goto_demo_account --connect && $(MANAGE) citrix_sync --quiet ; \
 	   $(MANAGE) seed_demo_form ; \
 	   echo "Demo GoTo sync done: open a contact to see registrations on its timeline." ) &
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: install assets  ## Install what the tests need and run every stage, stopping at the first failure
 	$(MAKE) lint

@@ -10,21 +10,24 @@ form of `manage.py seed_demo_form` is published: email, names, company and a web
 with the action "Register to GoToWebinar" for the webinar chosen. In the same run, with the
 same client, it measures
 
-- GET /health/: a trivial view, the baseline;
+- GET /health/: a trivial view (no database), the issue's baseline;
 - GET /f/webinars/: the public form page (webinars read from the local catalogue);
-- POST /f/plain/: a valid submission of a copy of the form without any action (stored,
-  contact saved, timeline entry): what any submission costs;
-- POST /f/webinars/: the same with the registration action (a queue row, a task sent);
+- POST /bench/store/webinars/: a second baseline, added by this script only: the least a form
+  handler can do and keep what was sent (find the form, store the POST as one row);
+- POST /f/plain/: a valid submission of a copy of the form without any action;
+- POST /f/webinars/: the same with the registration action;
 
-as requests per second and latency percentiles; every POST has its own email. Target: the
-registration POST at least half the trivial view's throughput, the GoTo call never being on
-the request path. Then it waits until every registration is made at the emulator.
+as requests per second and latency percentiles; every POST has its own email. A submission
+is checked and stored in the request; its contact, timeline and actions (the registration's
+queue row) are processed after the response or by a worker. Target: the registration POST
+at least half the trivial view's throughput, the GoTo call never being on the request path.
+Then it waits until every registration is made at the emulator.
 
 --broker redis (the default): a throwaway redis-server is the Celery broker, as in
-production, and a Celery worker (4 processes) registers while the submissions come in
-(--worker-after: only once the measurement is over, so the request path is measured alone).
---broker none: the embedded mode, where each registration runs inline after its response,
-in the gunicorn worker that served it.
+production, and a Celery worker (4 processes) processes and registers while the submissions
+come in (--worker-after: only once the measurement is over, so the request path is measured
+alone). --broker none: the embedded mode, where each submission is processed and registered
+inline after its response, in the gunicorn worker that served it.
 
 --postgres starts a throwaway PostgreSQL cluster (tests/services.py); --database-url must
 point at a throwaway database. Without either, a temporary SQLite file (WAL), as `make run`.
@@ -58,6 +61,8 @@ from tests.services import CeleryWorker, PostgresCluster, RedisServer, free_port
 SETTINGS = """
 from config.settings import *  # noqa: F403
 
+ROOT_URLCONF = "bench_form_urls"
+
 # The bench's own knobs on top of the production settings.
 FORMS_RATE_LIMIT = 0  # every request comes from 127.0.0.1
 STATIC_ROOT = {static!r}
@@ -66,6 +71,31 @@ STORAGES["staticfiles"] = {{"BACKEND": "django.contrib.staticfiles.storage.Stati
 LOGGING["root"]["level"] = "ERROR"
 LOGGING["loggers"]["django"]["level"] = "ERROR"
 """
+# The second baseline: the least a form handler can do on this server and still keep what
+# was sent: find the form, store the POST as one row. No checks, no token, no contact.
+URLS = """
+from uuid import uuid4
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+from config.urls import urlpatterns as convene
+from forms_builder.models import Form, Submission
+
+
+@login_not_required
+@csrf_exempt
+def store_only(request, slug):
+    form = Form.objects.only("pk").get(slug=slug)
+    Submission.objects.create(form=form, data=request.POST.dict(), dedupe_key=uuid4().hex)
+    return HttpResponse("stored")
+
+
+urlpatterns = [path("bench/store/<slug:slug>/", store_only), *convene]
+"""
+STORE_ONLY = "POST /bench/store/ (store-only view)"
 FIRST_NAMES = ["Zoë", "José", "Chloé", "Jürgen", "Siobhán", "Mei", "Oluwaseun", "Anna"]
 LAST_NAMES = ["O'Brien", "García", "Dubois & Fils", "Müller", "Nakamura", "D'Angelo", "Lee"]
 
@@ -93,6 +123,7 @@ def environment(
     folder: Path, database_url: str, broker: str, site: str, goto: str
 ) -> dict[str, str]:
     (folder / "bench_form_settings.py").write_text(SETTINGS.format(static=str(folder / "static")))
+    (folder / "bench_form_urls.py").write_text(URLS)
     env = {
         **os.environ,
         "PYTHONPATH": f"{folder}{os.pathsep}{ROOT}",
@@ -268,8 +299,9 @@ def measure(port: int, total: int, clients: int, webinar_keys: list[str]) -> lis
     def get(path: str) -> Callable[[int, int], tuple[int, bytes]]:
         return lambda client, number: request(host, port, "GET", path)
 
-    def post(slug: str) -> Callable[[int, int], tuple[int, bytes]]:
+    def post(slug: str, path: str = "") -> Callable[[int, int], tuple[int, bytes]]:
         page_tokens = tokens(slug)
+        path = path or f"/f/{slug}/"
 
         def call(client: int, number: int) -> tuple[int, bytes]:
             body = urlencode(
@@ -283,7 +315,7 @@ def measure(port: int, total: int, clients: int, webinar_keys: list[str]) -> lis
                     "webinar": random.choice(webinar_keys),
                 }
             )
-            return request(host, port, "POST", f"/f/{slug}/", body, form_headers)
+            return request(host, port, "POST", path, body, form_headers)
 
         return call
 
@@ -293,6 +325,7 @@ def measure(port: int, total: int, clients: int, webinar_keys: list[str]) -> lis
     return [
         run("GET /health/ (trivial view)", total, clients, get("/health/")),
         run("GET /f/webinars/ (form page)", total, clients, get("/f/webinars/")),
+        run(STORE_ONLY, total, clients, post("webinars", "/bench/store/webinars/")),
         run("POST /f/plain/ (no action)", total, clients, post("plain")),
         run("POST /f/webinars/ (registration)", total, clients, post("webinars")),
     ]
@@ -329,15 +362,22 @@ def plain_copy(slug: str = "plain") -> None:
 
 
 def report(results: list[Result], label: str) -> None:
-    baseline = results[0].rps
+    trivial = results[0].rps
+    stored = next(result.rps for result in results if result.name == STORE_ONLY)
     print(f"\n{label}\n")
-    print("| Request                           |   req/s | p50 ms | p95 ms | vs trivial | errors |")
-    print("|-----------------------------------|--------:|-------:|-------:|-----------:|-------:|")
+    print(
+        "| Request                           |   req/s | p50 ms | p95 ms | vs trivial "
+        "| vs store-only | errors |"
+    )
+    print(
+        "|-----------------------------------|--------:|-------:|-------:|-----------:"
+        "|--------------:|-------:|"
+    )
     for result in results:
         print(
             f"| {result.name:<33} | {result.rps:>7.0f} | {result.percentile(0.5):>6.1f} "
-            f"| {result.percentile(0.95):>6.1f} | {result.rps / baseline:>9.2f}× "
-            f"| {result.errors:>6} |"
+            f"| {result.percentile(0.95):>6.1f} | {result.rps / trivial:>9.2f}× "
+            f"| {result.rps / stored:>12.2f}× | {result.errors:>6} |"
         )
 
 
