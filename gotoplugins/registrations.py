@@ -45,7 +45,7 @@ from gotoplugins.models import (
     ProductConnection,
     RegistrationRequest,
 )
-from gotoplugins.oauth import AccountTokens
+from gotoplugins.oauth import AccountTokens, OAuthFailure
 from gotoplugins.sync.writer import SOURCE_TYPE, title
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ FIRST_DELAY = 60.0  # seconds; doubled each attempt
 MAX_DELAY = 3600.0
 CLAIM = timedelta(minutes=5)  # longer than the HTTP seam's worst case (4 tries of 35 s)
 STUCK_AFTER = timedelta(minutes=15)
+RECONNECT = "The GoTo account needs to be reconnected (Plugins page)."
 OPEN = (Status.PENDING, Status.PROCESSING, Status.FAILED)
 
 
@@ -366,9 +367,25 @@ def describe(error: errors.GoToError) -> str:
     if isinstance(error, errors.ServerError):
         return f"GoTo had an internal error{status}."
     if isinstance(error, errors.NeedsReconnect):
-        return "The GoTo account needs to be reconnected (Plugins page)."
-    detail = f": {error.description[:200]}" if error.description else ""
-    return f"GoTo refused the registration{status}{detail}."
+        return RECONNECT
+    if isinstance(error, OAuthFailure):
+        # The token endpoint, not the registration: a retryable failure is GoTo being down or
+        # in error (5xx, no answer); anything else (invalid_grant, invalid_client) needs an
+        # admin to connect the account again.
+        if error.retryable:
+            return sentence(
+                "GoTo could not be reached or had an error while renewing the sign-in",
+                error.message,
+            )
+        return sentence(RECONNECT.removesuffix("."), error.message)
+    return sentence(f"GoTo refused the registration{status}", error.description[:200])
+
+
+def sentence(text: str, detail: str = "") -> str:
+    """ "text: detail." with exactly one final period, whether or not detail ends with one."""
+    detail = detail.strip()
+    full = f"{text}: {detail}" if detail else text
+    return full if full.endswith((".", "!", "?")) else f"{full}."
 
 
 # --- Retrying ---------------------------------------------------------------------------------
