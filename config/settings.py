@@ -152,6 +152,10 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Convene <convene@localhost>")
 
+# Cache. The public forms' per-IP rate limit counts in it. Unset: each process's own memory
+# (a limit per process); redis://… shares it between processes, as production should.
+CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://")}
+
 # Celery: without a broker every task runs inline in the calling process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

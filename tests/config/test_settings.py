@@ -100,3 +100,23 @@ def test_settings_come_from_the_environment(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "backend"),
+    [
+        ("", "django.core.cache.backends.locmem.LocMemCache"),
+        ("redis://127.0.0.1:6379/1", "django.core.cache.backends.redis.RedisCache"),
+    ],
+)
+def test_the_cache_is_chosen_by_cache_url(cache_url: str, backend: str) -> None:
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        DEBUG="1",
+        CACHE_URL=cache_url,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == backend
