@@ -49,10 +49,14 @@ class Form(models.Model):
         blank=True,
         help_text="One address per line, e.g. https://www.example.com. Empty: any site.",
     )
+    # Off by default: the form is public, so with it on anyone who knows a contact's email
+    # could rewrite that contact's name or company. Off, answers only fill empty fields.
     overwrite_contact = models.BooleanField(
-        "update existing contacts",
-        default=True,
-        help_text="Submitted values replace a known contact's values (blank answers never do).",
+        "overwrite existing contact details with the answers (anyone who knows an email "
+        "address could change that contact's details)",
+        default=False,
+        help_text="Off: answers only fill a known contact's empty fields. Blank answers never "
+        "erase anything.",
     )
     max_body_bytes = models.PositiveIntegerField(
         "size limit (bytes)",

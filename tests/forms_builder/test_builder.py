@@ -391,3 +391,36 @@ def test_a_default_the_mapped_contact_field_refuses_is_refused(
     )
     assert posted.status_code == 200
     assert Contact.objects.get().time_zone == "Europe/Paris"
+
+
+def test_overwriting_contacts_is_off_for_new_forms_and_says_what_it_risks(
+    marketer_client: Client,
+) -> None:
+    page = marketer_client.get("/forms/new/").content.decode()
+    assert (
+        "Overwrite existing contact details with the answers (anyone who knows an email "
+        "address could change that contact&#x27;s details)"
+    ) in page
+    assert 'name="overwrite_contact"' in page
+    assert 'name="overwrite_contact" class="checkboxinput form-check-input" checked' not in page
+    unbound = marketer_client.get("/forms/new/").context["form"]
+    assert unbound["overwrite_contact"].value() is False
+    response = marketer_client.post(
+        "/forms/new/",
+        {
+            "name": "Quiet",
+            "slug": "quiet",
+            "submit_label": "Go",
+            "success_message": "Ok",
+            "max_body_bytes": 65536,
+        },
+    )
+    assert response.status_code == 302
+    form = Form.objects.get()
+    assert form.overwrite_contact is False
+    detail = marketer_client.get(f"/forms/{form.pk}/").content.decode()
+    assert "(fills only empty values)" in detail
+    form.overwrite_contact = True
+    form.save()
+    detail = marketer_client.get(f"/forms/{form.pk}/").content.decode()
+    assert "anyone who knows a contact's email can change them" in detail
