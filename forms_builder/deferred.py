@@ -4,9 +4,11 @@
 the task goes to the queue at once. Without one (the embedded mode, where Celery runs tasks
 inline), the task runs inline *after the response has been sent*, when the public view
 collected the work (`collect()` and `run_after()`); anywhere else it runs at commit, inline.
+`enqueue_soon()` is the same for rows written outside any transaction (see its docstring).
 
 A task whose sending fails (broker down) is logged and not retried here: every queue that uses
-this (form actions, GoTo registrations) keeps its own rows, which a periodic task picks up.
+this (submissions, form actions, GoTo registrations) keeps its own rows, which a periodic
+task picks up.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 Builder changes are checked as a whole: a change that would leave the form with a new problem
 (an action whose needs the fields no longer meet, say) is rolled back with the reasons.
 
-A submission is stored first, in the same transaction as its contact and timeline entry but
-behind savepoints, so a failing step is recorded on the submission and never loses it.
-Slow work (mail, GoTo) is queued to run after the commit, never while the visitor waits.
+A submission is stored on its own, in the request; everything else happens after the
+response (no broker) or in a worker: process_submission() saves the contact and its timeline
+entry and runs the actions, in one transaction that also marks the submission processed, with
+savepoints so a failing step is recorded on the submission. Slow work (mail, GoTo) is queued
+from there in turn. A lost task is caught by process_stalled(), which beat runs.
 """
 
 from __future__ import annotations
