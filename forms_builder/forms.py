@@ -217,6 +217,7 @@ class SubmissionFilterForm(forms.Form):
         ("", "Any status"),
         ("problems", "With problems"),
         ("pending", "Waiting"),
+        ("processing", "Being processed"),
         ("ok", "Without problems"),
     ]
 

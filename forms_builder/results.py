@@ -18,7 +18,11 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def submissions(form: Form, filters: Mapping[str, Any]) -> QuerySet[Submission]:
-    """The form's submissions, newest first, with has_failed/has_pending and the contact."""
+    """The form's submissions, newest first, with has_failed/has_pending and the contact.
+
+    A submission not processed yet (processed_at empty: its contact and actions are queued)
+    has neither; "processing" finds those, and "ok" leaves them out.
+    """
     rows = Submission.objects.filter(form=form).select_related("contact")
     results = ActionResult.objects.filter(submission=OuterRef("pk"))
     rows = rows.annotate(
@@ -33,8 +37,10 @@ def submissions(form: Form, filters: Mapping[str, Any]) -> QuerySet[Submission]:
         rows = rows.filter(has_failed=True)
     elif status == "pending":
         rows = rows.filter(has_pending=True)
+    elif status == "processing":
+        rows = rows.filter(processed_at__isnull=True)
     elif status == "ok":
-        rows = rows.filter(has_failed=False, has_pending=False)
+        rows = rows.filter(has_failed=False, has_pending=False, processed_at__isnull=False)
     since = _start_of(filters["since"]) if filters.get("since") else None
     if since is not None:
         rows = rows.filter(created_at__gte=since)
@@ -72,6 +78,8 @@ def columns(fields: Sequence[Field], rows: Iterable[Submission] = ()) -> list[tu
 
 
 def status_word(row: Submission) -> str:
+    if row.processed_at is None:
+        return "Being processed"
     if getattr(row, "has_failed", False):
         return "Problem"
     if getattr(row, "has_pending", False):
@@ -125,7 +133,7 @@ def csv_rows(form: Form, rows: QuerySet[Submission]) -> Iterator[str]:
                 safe_cell(row.ip_address or ""),
                 safe_cell(row.user_agent),
                 safe_cell(row.referrer),
-                "yes" if row.embedded else "",
+                "yes" if row.embedded else "no",
                 status_word(row),
             ]
         )

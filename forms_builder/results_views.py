@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.views import View
 from django.views.generic import TemplateView
 
-from forms_builder import results
+from forms_builder import results, services
 from forms_builder.forms import SubmissionFilterForm
 from forms_builder.models import Submission
 from forms_builder.views import FormMixin
@@ -89,6 +89,8 @@ class SubmissionDetailView(FormMixin, TemplateView):
             submission=submission,
             answers=answers,
             results=list(submission.results.order_by("id")),
+            stalled=submission.processed_at is None
+            and submission.created_at < timezone.now() - services.STALLED_AFTER,
         )
         return context
 

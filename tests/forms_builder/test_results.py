@@ -30,13 +30,21 @@ def form(db: None) -> Form:
     return form
 
 
-def stored(form: Form, number: int, *, days_ago: int = 0, **values: Any) -> Submission:
+def stored(
+    form: Form, number: int, *, days_ago: int = 0, processed: bool = True, **values: Any
+) -> Submission:
+    """A submission as process_submission leaves it (processed=False: still queued, no contact)."""
     email = values.pop("email", f"person{number}@example.com")
-    contact, _ = Contact.objects.get_or_create(email=email.lower())
+    contact = Contact.objects.get_or_create(email=email.lower())[0] if processed else None
     data = {"email": email, "name": f"Person {number}", "colours": ["r"], "comment": "", **values}
     display = {**data, "colours": "Red"}
     submission = Submission.objects.create(
-        form=form, contact=contact, data=data, display=display, dedupe_key=str(number)
+        form=form,
+        contact=contact,
+        data=data,
+        display=display,
+        dedupe_key=str(number),
+        processed_at=timezone.now() if processed else None,
     )
     if days_ago:
         Submission.objects.filter(pk=submission.pk).update(
@@ -69,11 +77,13 @@ def test_the_list_shows_newest_first_with_status(marketer_client: Client, form: 
         ("status=problems", [1]),
         ("status=pending", [2]),
         ("status=ok", [3]),
+        ("status=processing", [4]),
+        ("q=PERSON4", []),  # no contact yet
         ("q=PERSON3", [3]),
         ("since=LAST2", [2, 3]),
-        ("until=LAST2", [1]),
-        ("status=bogus", [1, 2, 3]),
-        ("since=not-a-date", [1, 2, 3]),
+        ("until=LAST2", [1, 4]),
+        ("status=bogus", [1, 2, 3, 4]),
+        ("since=not-a-date", [1, 2, 3, 4]),
     ],
 )
 def test_filters(marketer_client: Client, form: Form, query: str, expected: list[int]) -> None:
@@ -83,6 +93,7 @@ def test_filters(marketer_client: Client, form: Form, query: str, expected: list
     result(one, Status.FAILED)
     result(two, Status.PENDING)
     result(three, Status.DONE)
+    stored(form, 4, days_ago=3, processed=False)
     day = (timezone.localdate() - timedelta(days=2)).isoformat()
     response = marketer_client.get(f"/forms/{form.pk}/submissions/?{query.replace('LAST2', day)}")
     assert response.status_code == 200
@@ -230,3 +241,47 @@ def test_every_typed_cell_of_the_export_is_kept_from_running_as_a_formula(
     assert rows[1][3] == "'=cmd|'/Ccalc'!A0@example.com"  # the answer as typed
     assert rows[1][4] == "'@SUM(A1)"
     assert rows[1][7:10] == ["2001:db8::1", "'+agent", "'-http://x.example"]
+
+
+def test_an_unprocessed_submission_shows_as_being_processed(
+    marketer_client: Client, form: Form
+) -> None:
+    done = stored(form, 1)
+    queued = stored(form, 2, processed=False)
+    response = marketer_client.get(f"/forms/{form.pk}/submissions/")
+    html = response.content.decode()
+    assert html.count(">Being processed</span>") == 1
+    assert html.count('<span class="badge text-bg-success">OK</span>') == 1
+    assert "not saved yet" in html
+    choices = dict(response.context["filter_form"].fields["status"].choices)
+    assert choices["processing"] == "Being processed"
+    rows = export_rows(marketer_client.get(f"/forms/{form.pk}/submissions/export.csv"))
+    assert [(row[1], row[-1]) for row in rows[1:]] == [
+        (str(done.pk), "OK"),
+        (str(queued.pk), "Being processed"),
+    ]
+
+    page = marketer_client.get(f"/forms/{form.pk}/submissions/{queued.pk}/").content.decode()
+    assert '<span class="badge text-bg-info">Being processed</span>' in page
+    assert "No actions ran." not in page and 'id="results"' not in page
+    assert "<dt>Processed</dt><dd>Not yet</dd>" in page
+    assert "taking longer than usual" not in page  # just arrived
+    Submission.objects.filter(pk=queued.pk).update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+    page = marketer_client.get(f"/forms/{form.pk}/submissions/{queued.pk}/").content.decode()
+    assert "taking longer than usual" in page
+
+    page = marketer_client.get(f"/forms/{form.pk}/submissions/{done.pk}/").content.decode()
+    assert "Being processed" not in page.replace('value="processing"', "")
+    assert "<dt>Processed</dt><dd>Not yet</dd>" not in page
+    assert "Saved to contact" in page
+
+
+def test_the_export_says_yes_or_no_for_embedded(marketer_client: Client, form: Form) -> None:
+    stored(form, 1)
+    framed = stored(form, 2)
+    Submission.objects.filter(pk=framed.pk).update(embedded=True)
+    rows = export_rows(marketer_client.get(f"/forms/{form.pk}/submissions/export.csv"))
+    column = rows[0].index("Embedded")
+    assert [row[column] for row in rows[1:]] == ["no", "yes"]
