@@ -77,6 +77,15 @@ class SubmissionContext:
         return found
 
 
+@dataclass(frozen=True)
+class SetupNeeded:
+    """What is missing before this action can be added (shown above its config form)."""
+
+    message: str
+    link: str = ""
+    link_label: str = ""
+
+
 class RetryLater(Exception):
     """A deferred action failed in a way worth trying again (say, a mail server is down)."""
 
@@ -97,6 +106,10 @@ class ActionType:
     def available(self) -> bool:
         """Offered in the builder's "Add action" menu (existing actions always run)."""
         return True
+
+    def setup_needed(self) -> SetupNeeded | None:
+        """What to create first when the config form has nothing to choose from, or None."""
+        return None
 
     def config_form(
         self,
@@ -221,6 +234,14 @@ class NotifyUsers(ActionType):
     def config_initial(self, config: Mapping[str, Any]) -> dict[str, Any]:
         return {"users": config.get("user_ids") or [], "subject": config.get("subject") or ""}
 
+    def setup_needed(self) -> SetupNeeded | None:
+        if internal_users().exists():
+            return None
+        return SetupNeeded(
+            "No active Convene user has an email address to send to: an admin can add one "
+            "on the Users page."
+        )
+
     def to_config(self, cleaned: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "user_ids": [user.pk for user in cleaned["users"]],
@@ -254,6 +275,7 @@ class SegmentsForm(forms.Form):
         queryset=Segment.objects.order_by("name"),
         widget=forms.CheckboxSelectMultiple,
         help_text="The contact is added by hand: segment rebuilds keep them in.",
+        error_messages={"required": "Choose at least one segment."},
     )
 
 
@@ -273,6 +295,15 @@ class AddToSegment(ActionType):
 
     def config_initial(self, config: Mapping[str, Any]) -> dict[str, Any]:
         return {"segments": config.get("segment_ids") or []}
+
+    def setup_needed(self) -> SetupNeeded | None:
+        if Segment.objects.exists():
+            return None
+        return SetupNeeded(
+            "There are no segments yet: create one, then come back to add this action.",
+            reverse("segments:create"),
+            "Create a segment",
+        )
 
     def to_config(self, cleaned: Mapping[str, Any]) -> dict[str, Any]:
         segments = list(cleaned["segments"])

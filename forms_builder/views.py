@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet
@@ -308,8 +309,14 @@ class ActionEditView(FormMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.setdefault("config_form", self.get_config_form())
-        context.update(definition=self.form_def, action=self.action, action_type=self.action_type)
+        config_form = context.setdefault("config_form", self.get_config_form())
+        context.update(
+            definition=self.form_def,
+            action=self.action,
+            action_type=self.action_type,
+            setup_needed=self.action_type.setup_needed(),
+            unshown_errors=unshown_errors(config_form),
+        )
         return context
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -327,6 +334,22 @@ class ActionEditView(FormMixin, TemplateView):
                 messages.success(request, f"Action “{self.action_type.label}” {word}.")
                 return redirect(f"{self.form_def.get_absolute_url()}#actions")
         return self.render_to_response(self.get_context_data(config_form=config_form), status=400)
+
+
+def unshown_errors(config_form: Any) -> list[tuple[str, list[str]]]:
+    """(label, errors) of checkbox and radio lists with nothing to choose from.
+
+    The form renderer shows a list's errors after its last option, so an empty list's errors
+    would not show at all: the page lists them above the form instead.
+    """
+    if not config_form.is_bound or not config_form.errors:
+        return []
+    found = []
+    for name, field in config_form.fields.items():
+        empty_list = isinstance(field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect)
+        if name in config_form.errors and empty_list and not list(field.choices):
+            found.append((str(config_form[name].label), list(config_form.errors[name])))
+    return found
 
 
 class ActionDeleteView(FormMixin, View):
