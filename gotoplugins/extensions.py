@@ -18,12 +18,18 @@ GOTO_CANCELLED = "goto_cancelled"
 
 
 def render_participation(details: Mapping[str, Any]) -> list[str]:
-    """Event and product, the join link's host (never the personal link), minutes attended."""
+    """Event and product, a registration awaiting approval, the join link's host (never the
+    personal link), minutes attended."""
     lines = []
     product = PRODUCTS.get(str(details.get("product") or ""))
     event = details.get("event")
     if event:
         lines.append(f"{product.label if product else 'GoTo'}: {event}")
+    status = details.get("registration_status")
+    if status == "WAITING":
+        lines.append("Awaiting the organizer's approval: no join link yet")
+    elif status == "DENIED":
+        lines.append("Declined by the organizer")
     host = details.get("join_url_host")
     if host:
         lines.append(f"Join link on {host}")

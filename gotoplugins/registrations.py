@@ -29,7 +29,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import Contact
+from contacts.models import Activity, Contact
 from contacts.services import record_activity
 from forms_builder.actions import Outcome
 from forms_builder.deferred import enqueue
@@ -60,6 +60,8 @@ CLAIM = timedelta(minutes=5)  # longer than the HTTP seam's worst case (4 tries 
 STUCK_AFTER = timedelta(minutes=15)
 RECONNECT = "The GoTo account needs to be reconnected (Plugins page)."
 OPEN = (Status.PENDING, Status.PROCESSING, Status.FAILED)
+WAITING = "WAITING"
+DENIED = "DENIED"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class Registered:
     registrant_key: str
     join_url: str
     already: bool
+    # GoTo's registrant status: APPROVED, WAITING (the organizer approves registrations by
+    # hand: no join link until then) or DENIED; "" when GoTo does not say (GoToTraining).
+    status: str = ""
 
 
 def api_for(account: GoToAccount) -> GoToApi:
@@ -97,7 +102,9 @@ def request_registration(
     for _ in range(2):  # a second look when the open request finished between two queries
         existing = active_registration(event, contact)
         if existing is not None:
-            return outcome_registered(event, existing.join_url, already=True)
+            return outcome_registered(
+                event, existing.join_url, already=True, status=known_status(existing)
+            )
         request = _open_request(event, contact, person, submission_id, source)
         if request is not None:
             return outcome_for(request)
@@ -178,7 +185,7 @@ def process(request_id: int) -> float | None:
         return None
     existing = active_registration(request.event, request.contact)
     if existing is not None:
-        _done(request, existing, already=True)
+        _done(request, existing, already=True, status=known_status(existing))
         return None
     try:
         registered = _register(request)
@@ -189,7 +196,7 @@ def process(request_id: int) -> float | None:
         _fail(request, "Unexpected error while registering; see the server log.")
         return None
     participation = _store(request, registered)
-    _done(request, participation, already=registered.already)
+    _done(request, participation, already=registered.already, status=registered.status)
     return None
 
 
@@ -233,7 +240,12 @@ def _register(request: RegistrationRequest) -> Registered:
             last_name=request.last_name,
             email=request.email,
         )
-        return Registered(answer.registrant_key, answer.join_url, answer.already_registered)
+        return Registered(
+            answer.registrant_key,
+            answer.join_url,
+            answer.already_registered,
+            status=answer.status.strip().upper(),
+        )
     if event.product == "training":
         done = training.register(
             api,
@@ -272,9 +284,9 @@ def _store(request: RegistrationRequest, registered: Registered) -> Participatio
         record_activity(
             request.contact,
             GOTO_REGISTERED,
-            title(event, Participation.Kind.REGISTERED, again=again),
+            registered_title(event, registered.status, again=again),
             occurred_at=now,
-            details=_details(event, row, request),
+            details=_details(event, row, request, registered.status),
             source_type=SOURCE_TYPE,
             source_id=str(row.pk),
         )
@@ -293,8 +305,18 @@ def _fill_blanks(row: Participation, registered: Registered) -> None:
         row.save(update_fields=[*changed, "updated_at"])
 
 
-def _details(event: Event, row: Participation, request: RegistrationRequest) -> dict[str, object]:
-    """The sync's details (writer._activity), plus where the registration came from."""
+def registered_title(event: Event, status: str, *, again: bool = False) -> str:
+    """The sync's title, or one saying the registration awaits the organizer's approval."""
+    if status == WAITING:
+        return f"Registration for {noun(event)} “{event.subject}” awaits the organizer's approval"
+    return title(event, Participation.Kind.REGISTERED, again=again)
+
+
+def _details(
+    event: Event, row: Participation, request: RegistrationRequest, status: str = ""
+) -> dict[str, object]:
+    """The sync's details (writer._activity), plus where the registration came from and
+    GoTo's status for it (registration_status: APPROVED, WAITING or DENIED) when it said one."""
     details: dict[str, object] = {
         "product": event.product,
         "event": event.subject,
@@ -307,10 +329,34 @@ def _details(event: Event, row: Participation, request: RegistrationRequest) -> 
         details["join_url_host"] = host
     if request.submission_id:
         details["submission_id"] = request.submission_id
+    if status:
+        details["registration_status"] = status
     return details
 
 
-def _done(request: RegistrationRequest, row: Participation, *, already: bool) -> None:
+def known_status(row: Participation) -> str:
+    """GoTo's status for a stored registration without a join link, from its timeline entry
+    ("" when it has a link, or none was said)."""
+    if row.join_url:
+        return ""
+    details = (
+        Activity.objects.filter(
+            contact_id=row.contact_id,
+            kind=GOTO_REGISTERED,
+            source_type=SOURCE_TYPE,
+            source_id=str(row.pk),
+        )
+        .order_by("-occurred_at", "-id")
+        .values_list("details", flat=True)
+        .first()
+    )
+    status = details.get("registration_status") if isinstance(details, dict) else None
+    return status if isinstance(status, str) else ""
+
+
+def _done(
+    request: RegistrationRequest, row: Participation, *, already: bool, status: str = ""
+) -> None:
     RegistrationRequest.objects.filter(pk=request.pk).update(
         status=Status.DONE,
         participation=row,
@@ -319,7 +365,9 @@ def _done(request: RegistrationRequest, row: Participation, *, already: bool) ->
         done_at=timezone.now(),
         updated_at=timezone.now(),
     )
-    update_results(request.ref, outcome_registered(request.event, row.join_url, already=already))
+    update_results(
+        request.ref, outcome_registered(request.event, row.join_url, already=already, status=status)
+    )
 
 
 def _failed_call(request: RegistrationRequest, error: errors.GoToError) -> float | None:
@@ -443,8 +491,22 @@ def action_title(event: Event) -> str:
     return f"{event.info.label} registration: {event.subject}"
 
 
-def outcome_registered(event: Event, join_url: str, *, already: bool) -> Outcome:
+def outcome_registered(event: Event, join_url: str, *, already: bool, status: str = "") -> Outcome:
+    """What the submission shows once GoTo has the registration (or refused it)."""
+    if status == DENIED:
+        return Outcome(
+            action_title(event),
+            Result.FAILED,
+            "Not registered: the organizer declined this person's registration at GoTo.",
+        )
     message = "Already registered: the registration was reused." if already else "Registered."
+    if status == WAITING:
+        message = (
+            f"{message.removesuffix('.')}, awaiting the organizer's approval at GoTo. "
+            "No join link yet: GoTo gives one once the organizer approves."
+        )
+    elif not join_url:
+        message += " No join link yet: GoTo has not given one."
     return Outcome(
         action_title(event),
         Result.DONE,

@@ -17,6 +17,10 @@ from forms_builder.models import Field, Form, FormAction
 from gotoplugins.form_extensions import RegisterWebinar, WebinarEventField, upcoming_events
 
 SLUG = "webinars"
+SUCCESS_MESSAGE = (
+    "Thank you! We have your registration. GoToWebinar emails you your personal join link "
+    "once it is confirmed; some webinars need the organizer's approval first."
+)
 FIELDS = (
     # (type, label, contact field, required, help text)
     ("email", "Email", "email", True, ""),
@@ -52,9 +56,12 @@ def build_form() -> Form:
     form = Form.objects.create(
         name="Register for a webinar",
         slug=SLUG,
-        description="Pick a webinar and we will send you your personal join link.",
+        description="Pick a webinar to register for.",
         submit_label="Register",
-        success_message="Thank you! You are registered; your join link is on its way.",
+        # Not "you are registered" nor "your link is on its way": the registration is made
+        # after the response, and a webinar that needs the organizer's approval has no join
+        # link until the organizer approves.
+        success_message=SUCCESS_MESSAGE,
         allow_embedding=True,
     )
     for field_type, label, contact_field, required, help_text in FIELDS:

@@ -79,6 +79,58 @@ def test_a_submission_registers_through_the_emulator(
     assert result.title == f"GoToWebinar registration: {webinar.subject}"
 
 
+def test_a_webinar_needing_approval_says_so_and_promises_no_join_link(
+    webinar_form: Form,
+    transport: EmulatorAdapter,
+    marketer_client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """GoTo answers WAITING (no joinUrl) when the organizer approves registrations by hand."""
+    webinar = upcoming("webinar")[0]
+    emulator.Event.objects.filter(key=webinar.key).update(approval_type="MANUAL")
+    sign_up(Client(), webinar_form, django_capture_on_commit_callbacks, webinar=webinar.key)
+
+    [registrant] = [r for r in registrants(webinar) if r.email_lower == "zoe@example.com"]
+    assert registrant.status == "WAITING"
+    row = Participation.objects.get()
+    assert (row.kind, row.registrant_key, row.join_url) == ("registered", registrant.key, "")
+    entry = Activity.objects.get(kind="goto_registered")
+    assert entry.title == (
+        f"Registration for webinar “{webinar.subject}” awaits the organizer's approval"
+    )
+    assert entry.details["registration_status"] == "WAITING"
+    assert "join_url_host" not in entry.details
+    result = Submission.objects.get().results.get()
+    assert (result.status, result.link, result.link_label) == (Result.DONE, "", "")
+    assert result.message == (
+        "Registered, awaiting the organizer's approval at GoTo. "
+        "No join link yet: GoTo gives one once the organizer approves."
+    )
+    timeline = marketer_client.get(f"/contacts/{row.contact_id}/").content.decode()
+    assert "Awaiting the organizer&#x27;s approval: no join link yet" in timeline
+
+    # A second submission reuses the registration, and still says it awaits the approval.
+    sign_up(Client(), webinar_form, django_capture_on_commit_callbacks, webinar=webinar.key)
+    assert len(transport.posts()) == 1
+    again = Submission.objects.order_by("-id").first().results.get()
+    assert again.message == (
+        "Already registered: the registration was reused, awaiting the organizer's approval "
+        "at GoTo. No join link yet: GoTo gives one once the organizer approves."
+    )
+
+
+def test_an_approved_registration_has_its_status_in_the_timeline(
+    webinar_form: Form, transport: EmulatorAdapter, django_capture_on_commit_callbacks: Any
+) -> None:
+    webinar = upcoming("webinar")[0]
+    emulator.Event.objects.filter(key=webinar.key).update(approval_type="AUTOMATIC")
+    sign_up(Client(), webinar_form, django_capture_on_commit_callbacks, webinar=webinar.key)
+    entry = Activity.objects.get(kind="goto_registered")
+    assert entry.title == f"Registered for webinar “{webinar.subject}”"
+    assert entry.details["registration_status"] == "APPROVED"
+    assert Submission.objects.get().results.get().message == "Registered."
+
+
 def test_goto_is_called_only_after_the_commit_and_the_response(
     webinar_form: Form, transport: EmulatorAdapter, django_capture_on_commit_callbacks: Any
 ) -> None:

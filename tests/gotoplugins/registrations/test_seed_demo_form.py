@@ -33,6 +33,12 @@ def test_the_demo_form_registers_a_visitor(
     assert "Published “Register for a webinar” at /f/webinars/" in out.getvalue()
     form = Form.objects.get()
     assert form.is_published and form.allow_embedding
+    # No promise of a link that a webinar needing the organizer's approval does not give.
+    assert form.success_message == (
+        "Thank you! We have your registration. GoToWebinar emails you your personal join link "
+        "once it is confirmed; some webinars need the organizer's approval first."
+    )
+    assert form.description == "Pick a webinar to register for."
     webinar = upcoming("webinar")[0]
     with django_capture_on_commit_callbacks(execute=True):
         response = submit(
