@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 DEFAULT_SUCCESS_MESSAGE = "Thank you! We have received your answers."
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
@@ -81,6 +82,11 @@ class Form(models.Model):
 
     def public_path(self) -> str:
         return reverse("forms_public:form", args=[self.slug])
+
+    @property
+    def is_closed(self) -> bool:
+        """Past its closing date: the public page answers "This form is closed" (410)."""
+        return self.closes_at is not None and self.closes_at <= timezone.now()
 
     @property
     def origins(self) -> list[str]:

@@ -24,7 +24,6 @@ from django.core.exceptions import (
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -48,7 +47,7 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponseBase:
     embedded = request.GET.get("embed") == "1"
     if form is None or not form.is_published:
         return unavailable(request, form, embedded, "This form is not available.", status=404)
-    if form.closes_at is not None and form.closes_at <= timezone.now():
+    if form.is_closed:
         return unavailable(request, form, embedded, "This form is closed.", status=410)
     if request.method == "POST":
         response = _post(request, form, embedded)

@@ -10,7 +10,9 @@ from django.contrib import messages
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -49,6 +51,7 @@ class FormCreateView(CreateView):
         form.instance.created_by = self.request.user
         created = form.save()
         messages.success(self.request, f"Form “{created}” created. Now add its fields.")
+        warn_if_closed(self.request, created)
         return redirect(created.get_absolute_url())
 
 
@@ -60,7 +63,20 @@ class FormSettingsView(UpdateView):
     def form_valid(self, form: FormSettingsForm) -> HttpResponse:
         saved = form.save()
         messages.success(self.request, "Settings saved.")
+        warn_if_closed(self.request, saved)
         return redirect(saved.get_absolute_url())
+
+
+def warn_if_closed(request: HttpRequest, form: Form) -> None:
+    """A closing date in the past closes the form at once: say so, and how to reopen it."""
+    if form.is_closed and form.closes_at is not None:
+        when = date_format(timezone.localtime(form.closes_at), "DATETIME_FORMAT")
+        messages.warning(
+            request,
+            f"“Accept submissions until” is in the past ({when}): the form is closed and "
+            "visitors see “This form is closed”. Clear the date or choose a later one to "
+            "reopen it.",
+        )
 
 
 class FormMixin:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from contacts.models import Contact
@@ -424,3 +427,49 @@ def test_overwriting_contacts_is_off_for_new_forms_and_says_what_it_risks(
     form.save()
     detail = marketer_client.get(f"/forms/{form.pk}/").content.decode()
     assert "anyone who knows a contact's email can change them" in detail
+
+
+def test_a_form_past_its_closing_date_shows_as_closed(marketer_client: Client) -> None:
+    closed = make_form("closed", name="Closed one", closes_at=timezone.now() - timedelta(hours=1))
+    make_form("open", name="Open one", closes_at=timezone.now() + timedelta(days=1))
+    make_form("draft", name="Draft one", published=False)
+    listing = marketer_client.get("/forms/").content.decode()
+    table = listing[listing.index("<tbody>") :]
+    badges = re.findall(r'<span class="badge text-bg-\w+"[^>]*>(\w+)</span>', table)
+    assert badges == ["Closed", "Draft", "Published"]  # by name: Closed, Draft, Open
+    page = marketer_client.get(f"/forms/{closed.pk}/").content.decode()
+    assert re.search(r'id="form-status">Closed</span>', page)
+    assert 'id="form-closed"' in page and "visitors see “This form is closed”" in page
+    assert Client().get("/f/closed/").status_code == 410
+
+
+def settings_data(**values: Any) -> dict[str, Any]:
+    data = {
+        "name": "Spring webinar",
+        "slug": "spring",
+        "submit_label": "Register",
+        "success_message": "See you there!",
+        "max_body_bytes": 65536,
+    }
+    data.update(values)
+    return data
+
+
+def test_saving_a_closing_date_in_the_past_warns(marketer_client: Client, marketer: User) -> None:
+    marketer.time_zone = "Asia/Kolkata"
+    marketer.save()
+    form = make_form("spring")
+    url = f"/forms/{form.pk}/settings/"
+    response = marketer_client.post(url, settings_data(closes_at="2020-01-02T10:30"), follow=True)
+    texts = [str(message) for message in response.context["messages"]]
+    assert texts == [
+        "Settings saved.",
+        "“Accept submissions until” is in the past (Jan. 2, 2020, 10:30 a.m.): the form is "
+        "closed and visitors see “This form is closed”. Clear the date or choose a later one "
+        "to reopen it.",
+    ]
+    form.refresh_from_db()
+    assert form.closes_at is not None and form.closes_at.isoformat() == "2020-01-02T05:00:00+00:00"
+    later = (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    response = marketer_client.post(url, settings_data(closes_at=later), follow=True)
+    assert [str(message) for message in response.context["messages"]] == ["Settings saved."]
