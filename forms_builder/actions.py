@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.html import format_html
 
 from contacts.models import Contact
 from forms_builder.fields import EMAIL_MAPPING, StoredValue, get_field_type
@@ -205,9 +206,9 @@ def one_line(text: str) -> str:
 
 class NotifyForm(forms.Form):
     users = users_field()
-    subject = forms.CharField(
-        max_length=200, required=False, help_text="Empty: “New submission: <form>”."
-    )
+    # The help text names the form (config_form): help texts are rendered as HTML, so it is
+    # built with format_html and never holds a bare "<…>".
+    subject = forms.CharField(max_length=200, required=False)
 
     def clean_subject(self) -> str:
         subject = str(self.cleaned_data.get("subject") or "")
@@ -229,7 +230,10 @@ class NotifyUsers(ActionType):
         data: Mapping[str, Any] | None = None,
         initial: dict[str, Any] | None = None,
     ) -> forms.Form:
-        return NotifyForm(data=data, initial=initial)
+        config_form = NotifyForm(data=data, initial=initial)
+        default = one_line(f"New submission: {form.name}")
+        config_form.fields["subject"].help_text = format_html("Empty: “{}”.", default)
+        return config_form
 
     def config_initial(self, config: Mapping[str, Any]) -> dict[str, Any]:
         return {"users": config.get("user_ids") or [], "subject": config.get("subject") or ""}

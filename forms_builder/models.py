@@ -24,7 +24,7 @@ class Form(models.Model):
         "public address",
         max_length=100,
         unique=True,
-        help_text="The form is published at /f/<address>/.",
+        help_text="The form is published at /f/ followed by this address, e.g. /f/spring-webinar/.",
     )
     description = models.TextField(blank=True, help_text="Shown above the fields.")
     submit_label = models.CharField("button text", max_length=100, default="Submit")

@@ -59,3 +59,19 @@ def test_notify_users_without_any_user_email_says_so(
     assert "No active Convene user has an email address to send to" in page
     html = marketer_client.post(url, {}).content.decode()
     assert "<strong>Send to:</strong> This field is required." in html
+
+
+def test_the_notification_subject_help_names_the_default_subject(
+    marketer_client: Client, admin: User
+) -> None:
+    form = make_form(name="Café <b>talks</b> & more")
+    page = marketer_client.get(f"/forms/{form.pk}/actions/add/notify_users/").content.decode()
+    assert "Empty: “New submission: Café &lt;b&gt;talks&lt;/b&gt; &amp; more”." in page
+    assert "<b>talks</b>" not in page
+
+
+def test_the_address_help_text_shows_whole(marketer_client: Client) -> None:
+    page = marketer_client.get("/forms/new/").content.decode()
+    assert "The form is published at /f/ followed by this address, e.g. /f/spring-webinar/." in (
+        page
+    )
