@@ -21,7 +21,13 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, UnreadablePostError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    QueryDict,
+    UnreadablePostError,
+)
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -70,10 +76,7 @@ def _blank_form(request: HttpRequest, form: Form) -> PublicForm:
 def _post(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
     ip = protection.client_ip(request)
     if protection.over_rate_limit(ip):
-        message = "Too many submissions from your network. Wait a few minutes and try again."
-        response = unavailable(request, form, embedded, message, status=429)
-        response["Retry-After"] = str(_seconds_until_next_window())
-        return response
+        return _rate_limited(request, form, embedded)
     length = _content_length(request)
     if length is None:
         logger.info("Form %s: unreadable Content-Length from %s", form.pk, ip)
@@ -110,6 +113,56 @@ def _post(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
     with deferred.collect() as jobs:
         services.submit(form, public_form, token, visit)
     return deferred.run_after(_success(request, form, embedded), jobs)
+
+
+def _rate_limited(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
+    """429 with Retry-After: the form again with the answers as sent (neither checked nor
+    stored) and the message on top, so nothing typed is lost; the bare message when the post
+    cannot be read within the form's limits."""
+    seconds = _seconds_until_next_window()
+    minutes = max(1, math.ceil(seconds / 60))
+    wait = f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    message = f"Too many submissions from your network. Wait {wait} and try again."
+    data = _readable_post(request, form)
+    response: HttpResponseBase
+    if data is None:
+        response = unavailable(request, form, embedded, message, status=429)
+    else:
+        kept = _answers_kept(form, data)
+        notice = f"{message} Your answers are kept below."
+        response = _page(request, form, embedded, kept, notice=notice, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def _readable_post(request: HttpRequest, form: Form) -> QueryDict | None:
+    """The posted data, or None when it is too large or cannot be read."""
+    length = _content_length(request)
+    if length is None or length > form.max_body_bytes:
+        return None
+    try:
+        return request.POST
+    except (
+        RequestDataTooBig,
+        TooManyFieldsSent,
+        TooManyFilesSent,
+        UnreadablePostError,
+        MultiPartParserError,
+        BadRequest,
+        SuspiciousOperation,
+    ):
+        return None
+
+
+def _answers_kept(form: Form, data: QueryDict) -> PublicForm:
+    """An unbound form showing the posted values: no error messages about answers that were
+    never checked, only the rate limit's message."""
+    public_form = PublicForm(form, list(form.fields.all()), now_context())
+    public_form.initial = {
+        name: field.widget.value_from_datadict(data, {}, name)
+        for name, field in public_form.fields.items()
+    }
+    return public_form
 
 
 def _content_length(request: HttpRequest) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -14,7 +15,14 @@ from django.utils import timezone
 from contacts.models import Activity, Contact
 from forms_builder.models import Form, Submission
 from forms_builder.protection import HONEYPOT_FIELD, TOKEN_FIELD, new_token
-from tests.forms_builder.helpers import add_field, answers, make_form, page_token, submit
+from tests.forms_builder.helpers import (
+    add_field,
+    answers,
+    make_form,
+    page_token,
+    submit,
+    token_from,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -475,3 +483,49 @@ def test_a_rate_limited_post_says_when_to_try_again(
     assert refused.status_code == 429
     assert refused["Retry-After"] == "77"
     assert "Too many submissions from your network" in refused.content.decode()
+
+
+def test_a_rate_limited_post_shows_the_form_again_with_the_answers(
+    visitor: Client, contact_form: Form, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.FORMS_RATE_LIMIT = 1
+    settings.FORMS_RATE_LIMIT_PERIOD = 600
+    now = (int(time.time()) // 600) * 600 + 400.0  # 200 s before the next window
+    monkeypatch.setattr(time, "time", lambda: now)
+    token = page_token(visitor, contact_form)
+    assert submit(visitor, contact_form, answers(), token=token).status_code == 200
+    refused = submit(
+        visitor,
+        contact_form,
+        answers(email="ann@example.com", first_name="Ann", company="Wayne & Co", topics=["ads"]),
+        token=token,
+    )
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "200"
+    html = refused.content.decode()
+    assert (
+        '<div class="alert alert-warning" role="alert">Too many submissions from your network. '
+        "Wait about 4 minutes and try again. Your answers are kept below.</div>"
+    ) in html
+    assert 'id="public-form"' in html and token_from(html) != token  # a fresh page token
+    for name, value in (("email", "ann@example.com"), ("first_name", "Ann")):
+        assert re.search(rf'name="{name}" value="{re.escape(value)}"', html), name
+    assert 'name="company" value="Wayne &amp; Co"' in html
+    assert re.search(r'name="topics" value="ads"[^>]*checked', html)
+    assert not re.search(r'name="topics" value="seo"[^>]*checked', html)
+    assert re.search(r'name="consent"[^>]*checked', html)
+    assert "is-invalid" not in html and "This field is required" not in html
+    assert Submission.objects.count() == 1
+
+
+def test_a_rate_limited_post_too_large_to_read_gets_the_bare_message(
+    visitor: Client, contact_form: Form, settings: Any
+) -> None:
+    settings.FORMS_RATE_LIMIT = 1
+    token = page_token(visitor, contact_form)
+    assert submit(visitor, contact_form, answers(), token=token).status_code == 200
+    huge = answers(company="x" * (contact_form.max_body_bytes + 10))
+    refused = submit(visitor, contact_form, huge, token=token)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    html = refused.content.decode()
+    assert "Too many submissions from your network." in html and 'id="public-form"' not in html
