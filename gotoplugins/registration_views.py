@@ -6,12 +6,13 @@ path("registrations/", include("gotoplugins.registration_views")).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.views import View
 from django.views.generic import ListView
@@ -44,9 +45,27 @@ class RegistrationProblemsView(ListView):
         context = super().get_context_data(**kwargs)
         rows = list(context["requests"])
         ids = {row.submission_id for row in rows if row.submission_id}
-        forms = dict(Submission.objects.filter(pk__in=ids).values_list("pk", "form_id"))
+        forms = {
+            pk: SubmissionForm(form_id, name)
+            for pk, form_id, name in Submission.objects.filter(pk__in=ids).values_list(
+                "pk", "form_id", "form__name"
+            )
+        }
         context["rows"] = [(row, forms.get(row.submission_id)) for row in rows]
         return context
+
+
+@dataclass(frozen=True)
+class SubmissionForm:
+    """The form a request's submission came from (the submission may have been deleted)."""
+
+    id: int
+    name: str
+
+
+def retryable() -> QuerySet[RegistrationRequest]:
+    """What "Retry all" starts over: the problems not being processed right now."""
+    return registrations.problems().exclude(status=RegistrationRequest.Status.PROCESSING)
 
 
 class RetryView(View):
@@ -59,12 +78,16 @@ class RetryView(View):
 
 
 class RetryAllView(View):
+    """GET: a page to confirm (works without JavaScript); POST: start them over."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        count = retryable().count()
+        context = {"count": count, "shown": min(count, RETRY_ALL_LIMIT), "limit": RETRY_ALL_LIMIT}
+        return render(request, "gotoplugins/registration_retry_all.html", context)
+
     def post(self, request: HttpRequest) -> HttpResponse:
         ids = list(
-            registrations.problems()
-            .exclude(status=RegistrationRequest.Status.PROCESSING)
-            .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[:RETRY_ALL_LIMIT]
+            retryable().order_by("next_attempt_at").values_list("pk", flat=True)[:RETRY_ALL_LIMIT]
         )
         count = sum(1 for pk in ids if registrations.retry(pk))
         messages.success(request, f"Trying {count} registration(s) again.")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
@@ -529,7 +529,8 @@ def outcome_for(request: RegistrationRequest) -> Outcome:
             ref=request.ref,
         )
     if request.last_error:
-        when = timezone.localtime(request.next_attempt_at).strftime("%H:%M")
+        # Stored text, read in any time zone: the date and the time, in UTC, said as such.
+        when = request.next_attempt_at.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
         message = f"Not registered yet: {request.last_error} Next try from {when}."
         return Outcome(
             action_title(event),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -245,7 +245,9 @@ def test_a_passing_failure_is_retried_later_with_backoff(
     assert request.next_attempt_at >= before + timedelta(seconds=wait)
     assert request.next_attempt_at <= timezone.now() + timedelta(seconds=wait + 5)
     result = Submission.objects.get().results.get()
-    assert result.status == Result.PENDING and "Next try from" in result.message
+    assert result.status == Result.PENDING
+    when = request.next_attempt_at.astimezone(UTC).strftime("%d %b %Y, %H:%M")
+    assert result.message.endswith(f" Next try from {when} UTC.")  # a date, and its zone
     assert request in registrations.problems()
     assert request not in registrations.due()
     assert request in registrations.due(timezone.now() + timedelta(seconds=wait + 1))
@@ -539,11 +541,58 @@ def test_the_retry_all_button(
         email="ann@example.com",
     )
     assert Request.objects.filter(status=Status.FAILED).count() == 2
+    listing = marketer_client.get("/plugins/registrations/").content.decode()
+    assert 'href="/plugins/registrations/retry-all/" id="retry-all"' in listing
+    assert 'action="/plugins/registrations/retry-all/"' not in listing  # no one-click retry
+    confirm = marketer_client.get("/plugins/registrations/retry-all/")
+    assert confirm.status_code == 200
+    html = confirm.content.decode()
+    assert "This sends 2 registrations to GoTo again now." in html
+    assert "Yes, retry 2 registrations</button>" in html
+    assert Request.objects.filter(status=Status.FAILED).count() == 2  # the GET changed nothing
     with django_capture_on_commit_callbacks(execute=True):
         response = marketer_client.post("/plugins/registrations/retry-all/", follow=True)
     assert "Trying 2 registration(s) again." in response.content.decode()
     assert set(Request.objects.values_list("status", flat=True)) == {Status.DONE}
     assert emulator.Registrant.objects.filter(email_lower="ann@example.com").exists()
+
+
+def test_retry_all_with_nothing_to_retry_says_so(marketer_client: Client, db: None) -> None:
+    html = marketer_client.get("/plugins/registrations/retry-all/").content.decode()
+    assert "Nothing to retry" in html and "<button" not in html.split('id="retry-all-confirm"')[1]
+
+
+def test_the_problems_page_names_the_form_and_the_time_in_the_users_zone(
+    webinar_form: Form, marketer_client: Client, marketer: Any
+) -> None:
+    marketer.time_zone = "Asia/Kolkata"
+    marketer.save()
+    webinar = upcoming("webinar")[0]
+    Event.objects.filter(pk=webinar.pk).update(
+        registration_url="https://attendee.gotowebinar.com/register/1"
+    )
+    contact = Contact.objects.create(email="ann@example.com")
+    submission = Submission.objects.create(form=webinar_form, data={}, dedupe_key="a")
+    Request.objects.create(
+        event=webinar,
+        contact=contact,
+        email=contact.email,
+        first_name="Ann",
+        last_name="Lee",
+        status=Status.PENDING,
+        attempts=1,
+        last_error="GoTo had an internal error (500).",
+        next_attempt_at=datetime(2030, 3, 4, 14, 9, tzinfo=UTC),
+        submission_id=submission.pk,
+    )
+    html = marketer_client.get("/plugins/registrations/").content.decode()
+    assert "next try from March 4, 2030, 7:39 p.m. IST" in html
+    form_url = f"/forms/{webinar_form.pk}/"
+    assert (
+        f'<a href="{form_url}submissions/{submission.pk}/">Submission #{submission.pk}</a> of '
+        f'<a href="{form_url}">Webinar sign-up</a>'
+    ) in html
+    assert 'href="https://attendee.gotowebinar.com/register/1" target="_blank"' in html
 
 
 def test_a_worker_knows_the_queues_tasks() -> None:
