@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
 from django.views import View
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView
@@ -77,6 +79,20 @@ def warn_if_closed(request: HttpRequest, form: Form) -> None:
             "visitors see “This form is closed”. Clear the date or choose a later one to "
             "reopen it.",
         )
+
+
+def unique(problems: Sequence[str]) -> list[str]:
+    """Each problem once: several actions of one type report the same one."""
+    return list(dict.fromkeys(problems))
+
+
+def refusal(prefix: str, problems: Sequence[str]) -> str:
+    """One message for a refused change: "prefix: problem", or prefix and a list of them."""
+    found = unique(problems)
+    if len(found) == 1:
+        return f"{prefix}: {found[0]}"
+    items = format_html_join("", "<li>{}</li>", ((problem,) for problem in found))
+    return format_html('{}:<ul class="mb-0">{}</ul>', prefix, items)
 
 
 class FormMixin:
@@ -150,7 +166,7 @@ class FormDetailView(FormMixin, TemplateView):
             form=form,
             fields=fields,
             actions=actions,
-            problems=services.definition_problems(form),
+            problems=unique(services.definition_problems(form)),
             field_type_groups=grouped(field_types()),
             action_type_groups=grouped(available),
             public_url=f"{settings.SITE_URL}{form.public_path()}",
@@ -166,8 +182,7 @@ class PublishView(FormMixin, View):
         try:
             services.set_published(self.form_def, publish)
         except DefinitionRefused as refused:
-            for problem in refused.problems:
-                messages.error(request, f"Not published: {problem}")
+            messages.error(request, refusal("Not published", refused.problems))
         else:
             word = "published" if publish else "unpublished"
             messages.success(request, f"Form “{self.form_def}” {word}.")
@@ -251,7 +266,7 @@ class FieldEditView(FormMixin, TemplateView):
             try:
                 field = services.save_field(self.form_def, edit_form.save(commit=False))
             except DefinitionRefused as refused:
-                for problem in refused.problems:
+                for problem in unique(refused.problems):
                     edit_form.add_error(None, f"Not saved: {problem}")
             else:
                 word = "added" if adding else "saved"
@@ -266,8 +281,7 @@ class FieldDeleteView(FormMixin, View):
         try:
             services.delete_field(self.form_def, field)
         except DefinitionRefused as refused:
-            for problem in refused.problems:
-                messages.error(request, f"“{field.label}” was not deleted: {problem}")
+            messages.error(request, refusal(f"“{field.label}” was not deleted", refused.problems))
         else:
             messages.success(request, f"Field “{field.label}” deleted.")
         return redirect(f"{self.form_def.get_absolute_url()}#fields")
@@ -343,7 +357,7 @@ class ActionEditView(FormMixin, TemplateView):
             try:
                 services.save_action(self.form_def, self.action)
             except DefinitionRefused as refused:
-                for problem in refused.problems:
+                for problem in unique(refused.problems):
                     config_form.add_error(None, f"Not saved: {problem}")
             else:
                 word = "added" if adding else "saved"

@@ -473,3 +473,36 @@ def test_saving_a_closing_date_in_the_past_warns(marketer_client: Client, market
     later = (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
     response = marketer_client.post(url, settings_data(closes_at=later), follow=True)
     assert [str(message) for message in response.context["messages"]] == ["Settings saved."]
+
+
+def test_deleting_a_field_several_actions_need_gives_one_message(marketer_client: Client) -> None:
+    form = person_fields(make_form())
+    for _ in range(3):
+        FormAction.objects.create(form=form, action_type="add_to_segment", config={})
+    email = form.fields.get(key="email")
+    response = marketer_client.post(f"/forms/{form.pk}/fields/{email.pk}/delete/", follow=True)
+    texts = [str(message) for message in response.context["messages"]]
+    assert texts == [
+        "“Email” was not deleted: “Add to segment” needs an Email field saved to the contact's "
+        "email."
+    ]
+    assert response.content.decode().count("needs an Email field") == 1
+    assert form.fields.filter(pk=email.pk).exists()
+
+
+def test_publishing_refused_for_several_reasons_lists_each_once(marketer_client: Client) -> None:
+    form = make_form(published=False)
+    add_field(form, "text", "Name")
+    for _ in range(2):
+        FormAction.objects.create(form=form, action_type="add_to_segment", config={})
+    FormAction.objects.create(form=form, action_type="gone_plugin_action", config={})
+    response = marketer_client.post(f"/forms/{form.pk}/publish/", {"published": "1"}, follow=True)
+    [message] = [str(message) for message in response.context["messages"]]
+    assert message == (
+        'Not published:<ul class="mb-0"><li>“Add to segment” needs an Email field saved to the '
+        "contact&#x27;s email.</li><li>An action of an unavailable type (gone_plugin_action) is "
+        "listed.</li></ul>"
+    )
+    html = response.content.decode()
+    assert '<ul class="mb-0"><li>“Add to segment” needs an Email field' in html  # not escaped
+    assert html.count("needs an Email field saved") == 2  # the message, and the page's list
