@@ -49,7 +49,10 @@ NOT_IN_ONE_PIECE = "Your answers did not arrive in one piece. Please submit agai
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def public_form(request: HttpRequest, slug: str) -> HttpResponseBase:
-    form = Form.objects.filter(slug=slug).first()
+    try:
+        form: Form | None = Form.objects.get(slug=slug)  # unique: no ORDER BY, no LIMIT
+    except Form.DoesNotExist:
+        form = None
     embedded = request.GET.get("embed") == "1"
     if form is None or not form.is_published:
         return unavailable(request, form, embedded, "This form is not available.", status=404)

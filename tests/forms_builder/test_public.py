@@ -9,7 +9,9 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contacts.models import Activity, Contact
@@ -529,3 +531,14 @@ def test_a_rate_limited_post_too_large_to_read_gets_the_bare_message(
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
     html = refused.content.decode()
     assert "Too many submissions from your network." in html and 'id="public-form"' not in html
+
+
+def test_the_page_reads_its_form_without_order_or_limit(
+    visitor: Client, contact_form: Form
+) -> None:
+    """The slug is unique: a plain get(), not filter().first() (ORDER BY on the hot path)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert visitor.get(f"/f/{contact_form.slug}/").status_code == 200
+    [read] = [q["sql"] for q in queries if 'FROM "forms_builder_form"' in q["sql"]]
+    assert "ORDER BY" not in read and '"forms_builder_form"."slug" = ' in read
+    assert visitor.get("/f/no-such-form/").status_code == 404

@@ -32,6 +32,22 @@ def person() -> dict[str, str]:
     return {"email": "zoe@example.com", "first_name": "Zoë", "last_name": "O'Brien"}
 
 
+@pytest.mark.parametrize(
+    ("field_type", "heading"),
+    [
+        ("goto_webinar_event", "New GoToWebinar event field"),
+        ("goto_training_event", "New GoToTraining event field"),
+    ],
+)
+def test_the_field_editor_names_a_goto_type_as_its_label_says(
+    marketer_client: Client, field_type: str, heading: str
+) -> None:
+    form = make_form()
+    html = marketer_client.get(f"/forms/{form.pk}/fields/add/{field_type}/").content.decode()
+    assert f"<title>{heading}" in html
+    assert f'aria-hidden="true"></i> {heading}</h1>' in html
+
+
 def test_goto_adds_its_field_types_and_actions_to_the_registries() -> None:
     assert [t.key for t in field_types() if t.group == "GoTo"] == [
         "goto_webinar_event",
