@@ -93,8 +93,15 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'convene.sqlite3'}")}
+_database_url = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'convene.sqlite3'}"
+DATABASES = {"default": env.db_url_config(_database_url)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if not DEBUG and "conn_max_age" not in _database_url:
+    # Opening a connection costs more than most requests' queries: keep it (checked before
+    # reuse) unless DATABASE_URL says otherwise. Not with DEBUG: runserver's thread per request
+    # would only leave connections behind.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while an import task writes.
     DATABASES["default"]["OPTIONS"] = {

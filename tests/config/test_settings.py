@@ -120,3 +120,29 @@ def test_the_cache_is_chosen_by_cache_url(cache_url: str, backend: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == backend
+
+
+@pytest.mark.parametrize(
+    ("debug", "database_url", "kept"),
+    [
+        ("0", "", "60 True"),
+        ("0", "sqlite:////tmp/convene-settings-test.sqlite3?conn_max_age=0", "0 False"),
+        ("1", "", "0 False"),
+    ],
+)
+def test_production_keeps_database_connections_unless_told(
+    debug: str, database_url: str, kept: str
+) -> None:
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])",
+        DEBUG=debug,
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="convene.example.com",
+        DATABASE_URL=database_url,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == kept
