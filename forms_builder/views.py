@@ -72,7 +72,8 @@ class FormSettingsView(UpdateView):
 def warn_if_closed(request: HttpRequest, form: Form) -> None:
     """A closing date in the past closes the form at once: say so, and how to reopen it."""
     if form.is_closed and form.closes_at is not None:
-        when = date_format(timezone.localtime(form.closes_at), "DATETIME_FORMAT")
+        local = timezone.localtime(form.closes_at)
+        when = f"{date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
         messages.warning(
             request,
             f"“Accept submissions until” is in the past ({when}): the form is closed and "

@@ -464,7 +464,7 @@ def test_saving_a_closing_date_in_the_past_warns(marketer_client: Client, market
     texts = [str(message) for message in response.context["messages"]]
     assert texts == [
         "Settings saved.",
-        "“Accept submissions until” is in the past (Jan. 2, 2020, 10:30 a.m.): the form is "
+        "“Accept submissions until” is in the past (Jan. 2, 2020, 10:30 a.m. IST): the form is "
         "closed and visitors see “This form is closed”. Clear the date or choose a later one "
         "to reopen it.",
     ]
@@ -506,3 +506,8 @@ def test_publishing_refused_for_several_reasons_lists_each_once(marketer_client:
     html = response.content.decode()
     assert '<ul class="mb-0"><li>“Add to segment” needs an Email field' in html  # not escaped
     assert html.count("needs an Email field saved") == 2  # the message, and the page's list
+    assert "<strong>This form cannot be published yet:</strong>" in html
+    Form.objects.filter(pk=form.pk).update(is_published=True)  # published before a change
+    page = marketer_client.get(f"/forms/{form.pk}/").content.decode()
+    assert "<strong>This form has problems to fix:</strong>" in page
+    assert "cannot be published yet" not in page
