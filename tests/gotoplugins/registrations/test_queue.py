@@ -593,6 +593,8 @@ def test_the_problems_page_names_the_form_and_the_time_in_the_users_zone(
         f'<a href="{form_url}">Webinar sign-up</a>'
     ) in html
     assert 'href="https://attendee.gotowebinar.com/register/1" target="_blank"' in html
+    # The cell wraps (a long form name was cut off by text-truncate).
+    assert f'<td class="text-break"><a href="/contacts/{contact.pk}/">ann@example.com</a>' in html
 
 
 def test_a_worker_knows_the_queues_tasks() -> None:
