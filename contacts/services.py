@@ -110,6 +110,7 @@ def upsert_contact(
     overwrite: bool = True,
     create_only: bool = False,
     source: str = "manual",
+    occurred_at: datetime | None = None,
     **fields: Any,
 ) -> UpsertResult:
     """Create the contact with this email, or update the existing one (any letter case).
@@ -117,6 +118,8 @@ def upsert_contact(
     overwrite=False fills only empty fields (the sync uses it so names typed by a marketer win).
     create_only=True raises ContactExists instead of updating (a person typing a new contact).
     Raises ValidationError for a bad email or bad field values; nothing is written then.
+    occurred_at dates the "created"/"updated" timeline entry (default: now), e.g. to the moment
+    a form was submitted when that is processed later.
     """
     normalised = clean_email(email)
     values = clean_contact_fields(fields)
@@ -133,7 +136,11 @@ def upsert_contact(
                 contact = Contact.objects.select_for_update().get(email=normalised)
             else:
                 record_activity(
-                    contact, CONTACT_CREATED, "Contact created", details={"source": source}
+                    contact,
+                    CONTACT_CREATED,
+                    "Contact created",
+                    occurred_at=occurred_at,
+                    details={"source": source},
                 )
                 return UpsertResult(contact, created=True)
         if create_only:
@@ -145,6 +152,7 @@ def upsert_contact(
                 contact,
                 CONTACT_UPDATED,
                 "Contact updated",
+                occurred_at=occurred_at,
                 details={"source": source, "changes": _printable(changes)},
             )
         return UpsertResult(contact, created=False, changes=changes)

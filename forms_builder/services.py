@@ -313,7 +313,12 @@ def _save_contact(
     try:
         with transaction.atomic():
             contact = upsert_contact(
-                email, overwrite=form.overwrite_contact, source="form", **fields
+                email,
+                overwrite=form.overwrite_contact,
+                source="form",
+                # Dated like the submission, so "Submitted form" comes right after on the timeline.
+                occurred_at=submission.created_at,
+                **fields,
             ).contact
             submission.contact = contact
             submission.save(update_fields=["contact"])

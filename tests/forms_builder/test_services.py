@@ -306,3 +306,16 @@ def test_the_sweep_goes_on_past_a_submission_that_fails_again(
     assert Submission.objects.get(pk=first.pk).processed_at is None
     assert Submission.objects.get(pk=second.pk).contact.email == "2@example.com"  # type: ignore[union-attr]
     assert f"Processing submission {first.pk} failed" in caplog.text
+
+
+def test_a_new_contacts_timeline_reads_created_then_submitted(
+    visitor: Client, contact_form: Form
+) -> None:
+    assert submit(visitor, contact_form, answers()).status_code == 200
+    submission = Submission.objects.get()
+    contact = Contact.objects.get()
+    timeline = list(contact.activities.values_list("kind", "occurred_at"))  # newest first
+    assert timeline == [
+        ("form_submitted", submission.created_at),
+        ("contact_created", submission.created_at),
+    ]
