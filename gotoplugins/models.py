@@ -150,6 +150,9 @@ class Participation(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     registrant_key = models.CharField(max_length=32, blank=True)
     join_url = models.URLField(max_length=1000, blank=True)
+    # GoTo's status for a registration: APPROVED, WAITING (the organizer approves by hand; no
+    # join link until then) or DENIED; blank when GoTo did not say (GoToTraining's answer).
+    registration_status = models.CharField(max_length=16, blank=True)
     registered_at = models.DateTimeField(null=True, blank=True)
     first_join_at = models.DateTimeField(null=True, blank=True)
     last_leave_at = models.DateTimeField(null=True, blank=True)

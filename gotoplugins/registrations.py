@@ -29,7 +29,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import Activity, Contact
+from contacts.models import Contact
 from contacts.services import record_activity
 from forms_builder.actions import Outcome
 from forms_builder.deferred import enqueue
@@ -103,7 +103,7 @@ def request_registration(
         existing = active_registration(event, contact)
         if existing is not None:
             return outcome_registered(
-                event, existing.join_url, already=True, status=known_status(existing)
+                event, existing.join_url, already=True, status=existing.registration_status
             )
         request = _open_request(event, contact, person, submission_id, source)
         if request is not None:
@@ -185,7 +185,7 @@ def process(request_id: int) -> float | None:
         return None
     existing = active_registration(request.event, request.contact)
     if existing is not None:
-        _done(request, existing, already=True, status=known_status(existing))
+        _done(request, existing, already=True, status=existing.registration_status)
         return None
     try:
         registered = _register(request)
@@ -270,6 +270,7 @@ def _store(request: RegistrationRequest, registered: Registered) -> Participatio
         defaults={
             "registrant_key": registered.registrant_key,
             "join_url": registered.join_url[:1000],
+            "registration_status": registered.status[:16],
             "registered_at": now,
             "source": request.source,
         },
@@ -301,6 +302,9 @@ def _fill_blanks(row: Participation, registered: Registered) -> None:
     if not row.join_url and registered.join_url:
         row.join_url = registered.join_url[:1000]
         changed.append("join_url")
+    if registered.status and row.registration_status != registered.status[:16]:
+        row.registration_status = registered.status[:16]  # approved since, say
+        changed.append("registration_status")
     if changed:
         row.save(update_fields=[*changed, "updated_at"])
 
@@ -332,26 +336,6 @@ def _details(
     if status:
         details["registration_status"] = status
     return details
-
-
-def known_status(row: Participation) -> str:
-    """GoTo's status for a stored registration without a join link, from its timeline entry
-    ("" when it has a link, or none was said)."""
-    if row.join_url:
-        return ""
-    details = (
-        Activity.objects.filter(
-            contact_id=row.contact_id,
-            kind=GOTO_REGISTERED,
-            source_type=SOURCE_TYPE,
-            source_id=str(row.pk),
-        )
-        .order_by("-occurred_at", "-id")
-        .values_list("details", flat=True)
-        .first()
-    )
-    status = details.get("registration_status") if isinstance(details, dict) else None
-    return status if isinstance(status, str) else ""
 
 
 def _done(

@@ -103,6 +103,7 @@ def _webinar_participants(
                 registrant_key=r.key,
                 join_url=r.join_url,
                 registered_at=r.registration_date,
+                status=r.status.strip().upper(),
             )
             for r in registrants
             if r.status.upper() not in NOT_REGISTERED
@@ -166,6 +167,7 @@ def _training_participants(
                 registrant_key=r.key,
                 join_url=r.join_url,
                 registered_at=r.registration_date,
+                status=r.status.strip().upper(),
             )
             for r in registrants
             if r.status.upper() not in NOT_REGISTERED

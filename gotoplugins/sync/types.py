@@ -69,6 +69,7 @@ class RegistrationRow:
     registrant_key: str = ""
     join_url: str = ""
     registered_at: datetime | None = None
+    status: str = ""  # APPROVED, WAITING; DENIED ones are not listed as registrations
 
 
 @dataclass(frozen=True)

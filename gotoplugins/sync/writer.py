@@ -168,6 +168,7 @@ def _plan_registrations(
             "registrant_key": row.registrant_key,
             "join_url": row.join_url[:1000],
             "registered_at": row.registered_at,
+            "registration_status": row.status[:16],
         }
         current = existing.get((contact.pk, Kind.REGISTERED))
         if current is None:

@@ -93,7 +93,12 @@ def test_a_webinar_needing_approval_says_so_and_promises_no_join_link(
     [registrant] = [r for r in registrants(webinar) if r.email_lower == "zoe@example.com"]
     assert registrant.status == "WAITING"
     row = Participation.objects.get()
-    assert (row.kind, row.registrant_key, row.join_url) == ("registered", registrant.key, "")
+    assert (row.kind, row.registrant_key, row.join_url, row.registration_status) == (
+        "registered",
+        registrant.key,
+        "",
+        "WAITING",
+    )
     entry = Activity.objects.get(kind="goto_registered")
     assert entry.title == (
         f"Registration for webinar “{webinar.subject}” awaits the organizer's approval"
@@ -128,6 +133,7 @@ def test_an_approved_registration_has_its_status_in_the_timeline(
     entry = Activity.objects.get(kind="goto_registered")
     assert entry.title == f"Registered for webinar “{webinar.subject}”"
     assert entry.details["registration_status"] == "APPROVED"
+    assert Participation.objects.get().registration_status == "APPROVED"
     assert Submission.objects.get().results.get().message == "Registered."
 
 

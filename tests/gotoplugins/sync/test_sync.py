@@ -443,3 +443,24 @@ def test_people_without_a_usable_email_are_skipped(account: GoToAccount) -> None
     assert run.status == SyncRun.Status.SUCCESS
     assert counts(run)["new_registrations"] == 71
     assert not Contact.objects.filter(email__contains="not an").exists()
+
+
+def test_a_registration_awaiting_approval_gets_its_link_once_approved(
+    account: GoToAccount,
+) -> None:
+    registrant = emulator_registrant(UPCOMING_WEBINAR)
+    emulator.Registrant.objects.filter(pk=registrant.pk).update(status="WAITING")
+    sync("webinar")
+    row = Participation.objects.get(
+        event__key=webinar_key(UPCOMING_WEBINAR),
+        contact__email=registrant.email.lower(),
+        kind="registered",
+    )
+    assert (row.registration_status, row.join_url) == ("WAITING", "")
+
+    emulator.Registrant.objects.filter(pk=registrant.pk).update(status="APPROVED")
+    sync("webinar")
+    row.refresh_from_db()
+    assert row.registration_status == "APPROVED"
+    assert row.join_url.endswith(f"/_app/join/g2w/{webinar_key(UPCOMING_WEBINAR)}/{registrant.key}")
+    assert Activity.objects.filter(source_type=SOURCE_TYPE, source_id=str(row.pk)).count() == 1
