@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
@@ -16,7 +17,7 @@ from django.views.generic import TemplateView
 
 from forms_builder import results, services
 from forms_builder.forms import SubmissionFilterForm
-from forms_builder.models import Submission
+from forms_builder.models import ActionResult, Submission
 from forms_builder.views import FormMixin
 
 LIST_COLUMNS = 3  # field values shown in the list; the detail page shows all
@@ -84,11 +85,12 @@ class SubmissionDetailView(FormMixin, TemplateView):
             for key, label in results.columns(fields, [submission])
             if key in submission.data or key in submission.display
         ]
+        results_list = list(submission.results.select_related("action").order_by("id"))
         context.update(
             definition=self.form_def,
             submission=submission,
             answers=answers,
-            results=list(submission.results.order_by("id")),
+            results=[(result, services.can_retry_action(result)) for result in results_list],
             stalled=submission.processed_at is None
             and submission.created_at < timezone.now() - services.STALLED_AFTER,
         )
@@ -100,6 +102,25 @@ def answer(label: str, display: str, raw: Any) -> tuple[str, str, str]:
     raw_text = ", ".join(raw) if isinstance(raw, list) else str(raw)
     shown = "; ".join(raw) if isinstance(raw, list) else str(raw)
     return label, display, "" if shown == display else raw_text
+
+
+class RetryActionView(FormMixin, View):
+    """POST: queue a failed mail action of this submission again."""
+
+    def post(self, request: HttpRequest, pk: int, submission_id: int, result_id: int) -> Any:
+        result = get_object_or_404(
+            ActionResult.objects.select_related("action"),
+            pk=result_id,
+            submission_id=submission_id,
+            submission__form=self.form_def,
+        )
+        if services.retry_failed_action(result):
+            result.refresh_from_db()  # without a broker it has run already
+            state = "queued again" if result.status == "pending" else result.get_status_display()
+            messages.success(request, f"“{result.title}”: {state.lower()}.")
+        else:
+            messages.warning(request, f"“{result.title}” cannot be tried again (not failed).")
+        return redirect("forms_builder:submission", pk=pk, submission_id=submission_id)
 
 
 class ExportView(FilteredMixin, View):

@@ -430,6 +430,30 @@ def run_deferred_action(result_id: int) -> float | None:
     return None
 
 
+def can_retry_action(result: ActionResult) -> bool:
+    """A failed deferred action (a mail that did not go) can be queued again.
+
+    Registrations are retried from Registration problems, where their queue rows are.
+    """
+    action_type = get_action_type(result.action.action_type) if result.action else None
+    return result.status == Status.FAILED and action_type is not None and action_type.deferred
+
+
+def retry_failed_action(result: ActionResult) -> bool:
+    """Queue a failed deferred action again; False if it cannot be (see can_retry_action)."""
+    if not can_retry_action(result):
+        return False
+    updated = ActionResult.objects.filter(pk=result.pk, status=Status.FAILED).update(
+        status=Status.PENDING, message="Queued again.", updated_at=timezone.now()
+    )
+    if not updated:  # someone else retried it meanwhile
+        return False
+    from forms_builder.tasks import run_action
+
+    deferred.enqueue(run_action, result.pk)
+    return True
+
+
 def give_up_deferred_action(result_id: int) -> None:
     result = ActionResult.objects.filter(pk=result_id, status=Status.PENDING).first()
     if result is None:

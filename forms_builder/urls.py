@@ -43,4 +43,9 @@ urlpatterns = [
         results_views.SubmissionDetailView.as_view(),
         name="submission",
     ),
+    path(
+        "<int:pk>/submissions/<int:submission_id>/results/<int:result_id>/retry/",
+        results_views.RetryActionView.as_view(),
+        name="result-retry",
+    ),
 ]

@@ -8,12 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
 from contacts.models import Contact
 from forms_builder.models import ActionResult, Form, Submission
-from tests.forms_builder.helpers import add_field, make_form
+from tests.forms_builder.helpers import add_field, answers, make_form, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -285,3 +286,83 @@ def test_the_export_says_yes_or_no_for_embedded(marketer_client: Client, form: F
     rows = export_rows(marketer_client.get(f"/forms/{form.pk}/submissions/export.csv"))
     column = rows[0].index("Embedded")
     assert [row[column] for row in rows[1:]] == ["no", "yes"]
+
+
+# --- Trying a failed mail action again ---------------------------------------------------------
+
+
+def failed_notification(
+    visitor: Client, form: Form, admin: Any, monkeypatch: Any, capture: Any
+) -> ActionResult:
+    from forms_builder import actions as action_module
+    from forms_builder.models import FormAction
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionRefusedError("smtp down")
+
+    FormAction.objects.create(
+        form=form, action_type="notify_users", config={"user_ids": [admin.pk]}
+    )
+    with monkeypatch.context() as patch:
+        patch.setattr(action_module, "send_mail", refuse)
+        with capture(execute=True):
+            assert submit(visitor, form, answers()).status_code == 200
+    return Submission.objects.get().results.get()
+
+
+def test_a_failed_notification_can_be_tried_again(
+    visitor: Client,
+    contact_form: Form,
+    admin: Any,
+    marketer_client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    result = failed_notification(
+        visitor, contact_form, admin, monkeypatch, django_capture_on_commit_callbacks
+    )
+    assert result.status == "failed"
+    url = f"/forms/{contact_form.pk}/submissions/{result.submission_id}/"
+    page = marketer_client.get(url).content.decode()
+    retry = f"{url}results/{result.pk}/retry/"
+    assert f'action="{retry}"' in page and "Try again" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = marketer_client.post(retry, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    result.refresh_from_db()
+    assert (result.status, result.message) == ("done", "Sent to alice@example.com.")
+    [message] = mail.outbox
+    assert message.to == ["alice@example.com"]
+    # The mail went after the response (the callbacks run when the block ends), so the page
+    # said it was queued; the detail page now shows it done.
+    assert "“Notify users by email”: queued again." in response.content.decode()
+    assert "Sent to alice@example.com." in marketer_client.get(url).content.decode()
+    assert f'action="{retry}"' not in response.content.decode()  # nothing left to retry
+
+    again = marketer_client.post(retry, follow=True)
+    assert "cannot be tried again (not failed)" in again.content.decode()
+    assert len(mail.outbox) == 1
+
+
+def test_only_this_forms_failed_results_can_be_retried(
+    visitor: Client,
+    contact_form: Form,
+    admin: Any,
+    marketer_client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    result = failed_notification(
+        visitor, contact_form, admin, monkeypatch, django_capture_on_commit_callbacks
+    )
+    other = make_form("other")
+    path = f"submissions/{result.submission_id}/results/{result.pk}/retry/"
+    assert marketer_client.post(f"/forms/{other.pk}/{path}").status_code == 404
+    right = (
+        f"/forms/{contact_form.pk}/submissions/{result.submission_id}/results/{result.pk}/retry/"
+    )
+    assert marketer_client.get(right).status_code == 405
+    assert Client().post(right).status_code == 302  # to the sign-in page
+    result.refresh_from_db()
+    assert result.status == "failed"

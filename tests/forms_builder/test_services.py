@@ -319,3 +319,19 @@ def test_a_new_contacts_timeline_reads_created_then_submitted(
         ("form_submitted", submission.created_at),
         ("contact_created", submission.created_at),
     ]
+
+
+def test_only_failed_deferred_actions_can_be_retried(visitor: Client, contact_form: Form) -> None:
+    FormAction.objects.create(form=contact_form, action_type="test_exploding", position=0)
+    notify = FormAction.objects.create(form=contact_form, action_type="notify_users", position=1)
+    assert submit(visitor, contact_form, answers()).status_code == 200
+    submission = Submission.objects.get()
+    exploded = submission.results.get(action__action_type="test_exploding")
+    assert exploded.status == Status.FAILED
+    assert services.can_retry_action(exploded) is False  # runs with the submission, not queued
+    saved = ActionResult(submission=submission, action=None, status=Status.FAILED)
+    assert services.can_retry_action(saved) is False
+    queued = ActionResult(submission=submission, action=notify, status=Status.PENDING)
+    assert services.can_retry_action(queued) is False
+    queued.status = Status.FAILED
+    assert services.can_retry_action(queued) is True
