@@ -159,8 +159,9 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Convene <convene@localhost>")
 
-# Cache. The public forms' per-IP rate limit counts in it. Unset: each process's own memory
-# (a limit per process); redis://… shares it between processes, as production should.
+# Cache. The public forms' per-IP rate limit and GoTo's 10 calls a second per account count
+# in it. Unset: each process's own memory (limits per process); redis://… shares it between
+# processes, as production should.
 CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://")}
 
 # Celery: without a broker every task runs inline in the calling process.

@@ -2,7 +2,8 @@
 
 - `new_session()`: the session factory (JSON headers, no hidden urllib3 retries).
 - `GoToApi`: get/post/delete returning parsed JSON, with connect/read timeouts, bounded
-  retries with exponential backoff, a per-account rate limit, one token refresh on rejection,
+  retries with exponential backoff, a per-account rate limit (shared by every process through
+  the cache when CACHE_URL is set), one token refresh on rejection,
   and typed errors (`gotoplugins.errors`).
 - `get_all()`: reads every page of a list, in either of GoTo's paging styles.
 
@@ -25,6 +26,7 @@ from typing import Protocol, TypeAlias
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
@@ -114,8 +116,8 @@ class TokenBucket:
 class RateLimiter:
     """At most `rate` requests per second per key (GoTo allows about 10/s, goto-api.md §7).
 
-    In-process only: each worker process has its own buckets, so N processes calling for the
-    same account may together exceed the limit. The 429 retry handles that rare excess.
+    In-process only (SharedRateLimiter's fallback, and tests' fake clocks): N processes
+    calling for the same account may together exceed the limit; the 429 retry handles that.
     """
 
     def __init__(
@@ -146,7 +148,61 @@ class RateLimiter:
             return bucket
 
 
-_process_limiter = RateLimiter()
+class Limiter(Protocol):
+    def acquire(self, key: str) -> None: ...
+
+
+class SharedRateLimiter:
+    """At most `rate` requests per second per key for all processes sharing Django's cache.
+
+    Counts in whole seconds of the wall clock (the same in every process, unlike a monotonic
+    clock); a request over the count waits for the next second. With a shared cache (Redis,
+    CACHE_URL) the web and worker processes share the limit; with the local-memory default each
+    process counts alone. If the cache fails, the process's own bucket limits it instead.
+    """
+
+    def __init__(
+        self,
+        rate: int = 10,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        fallback: Limiter | None = None,
+    ) -> None:
+        self._rate = rate
+        self._clock = clock
+        self._sleep = sleep
+        self._fallback = fallback or RateLimiter(rate=float(rate), burst=rate)
+        self._cache_failed = False
+
+    def acquire(self, key: str) -> None:
+        while True:
+            now = self._clock()
+            second = int(now)
+            try:
+                count = _count_in_cache(f"goto-rate:{key}:{second}")
+            except Exception:
+                if not self._cache_failed:
+                    logger.warning("The cache failed: GoTo calls are limited per process for now")
+                self._cache_failed = True
+                self._fallback.acquire(key)
+                return
+            self._cache_failed = False
+            if count <= self._rate:
+                return
+            self._sleep(max(0.0, second + 1 - now))
+
+
+def _count_in_cache(name: str) -> int:
+    cache.add(name, 0, timeout=5)
+    try:
+        return int(cache.incr(name))
+    except ValueError:  # expired between add and incr
+        cache.set(name, 1, timeout=5)
+        return 1
+
+
+_process_limiter: Limiter = SharedRateLimiter()
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -180,7 +236,7 @@ class GoToApi:
         *,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import requests
+from django.core.cache import cache
 from django.test import RequestFactory
 from django.views.debug import ExceptionReporter
 from responses import matchers
@@ -20,6 +21,7 @@ from gotoplugins.http import (
     GoToApi,
     RateLimiter,
     RetryPolicy,
+    SharedRateLimiter,
     TokenBucket,
     get_all,
     new_session,
@@ -827,3 +829,60 @@ def test_django_error_reports_do_not_show_the_token(
     assert "tokens" in report  # the frame variables are there ...
     assert TOKEN not in report  # ... with the token hidden
     assert caught.value.__cause__ is None  # requests' frames hold the prepared headers
+
+
+# --- the limit shared through the cache ------------------------------------------------------
+
+
+@pytest.fixture
+def empty_cache() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_processes_sharing_the_cache_share_the_limit(empty_cache: None) -> None:
+    """Two limiters stand for two processes: together they get 10 calls a second, not 20."""
+    clock = FakeClock()
+    clock.now = 1_000.25
+    web = SharedRateLimiter(rate=10, clock=clock, sleep=clock.sleep)
+    worker = SharedRateLimiter(rate=10, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        web.acquire("account-1")
+        worker.acquire("account-1")
+    assert clock.sleeps == []
+    worker.acquire("account-1")  # the 11th in second 1000 waits for second 1001
+    assert clock.sleeps == [pytest.approx(0.75)]
+    assert clock.now == pytest.approx(1_001.0)
+    for _ in range(9):
+        web.acquire("account-1")
+    assert len(clock.sleeps) == 1
+    web.acquire("account-1")  # second 1001 is full too
+    assert len(clock.sleeps) == 2 and clock.now == pytest.approx(1_002.0)
+
+
+def test_each_account_has_its_own_shared_count(empty_cache: None) -> None:
+    clock = FakeClock()
+    limiter = SharedRateLimiter(rate=10, clock=clock, sleep=clock.sleep)
+    for _ in range(10):
+        limiter.acquire("account-1")
+        limiter.acquire("account-2")
+    assert clock.sleeps == []
+
+
+def test_a_failing_cache_falls_back_to_the_process_bucket(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def redis_down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(cache, "add", redis_down)
+    clock = FakeClock()
+    fallback = RateLimiter(rate=10, burst=10, clock=clock, sleep=clock.sleep)
+    limiter = SharedRateLimiter(rate=10, clock=clock, sleep=clock.sleep, fallback=fallback)
+    with caplog.at_level(logging.WARNING, logger="gotoplugins.http"):
+        for _ in range(12):
+            limiter.acquire("account-1")
+    assert len(clock.sleeps) == 2  # the bucket of 10 let 10 through, then paced the rest
+    warnings = [r.message for r in caplog.records if "cache failed" in r.message]
+    assert warnings == ["The cache failed: GoTo calls are limited per process for now"]
