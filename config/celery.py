@@ -14,17 +14,24 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def every(minutes: int, task: str, *args: object) -> dict[str, object]:
+    """A beat entry. A run not started before the next one is due expires, so a backlog
+    after an outage collapses into one run instead of a queue of them."""
+    interval = timedelta(minutes=minutes)
+    entry: dict[str, object] = {
+        "task": task,
+        "schedule": interval,
+        "options": {"expires": interval.total_seconds()},
+    }
+    if args:
+        entry["args"] = args
+    return entry
+
+
 def goto_sync_schedule(interval_minutes: int, products: tuple[str, ...]) -> dict[str, dict]:
-    """One beat entry per GoTo product. A run not started before the next one is due expires,
-    so a backlog after an outage collapses into one run instead of a queue of them."""
-    interval = timedelta(minutes=interval_minutes)
+    """One beat entry per GoTo product."""
     return {
-        f"goto-sync-{product}": {
-            "task": "gotoplugins.sync_product",
-            "schedule": interval,
-            "args": (product,),
-            "options": {"expires": interval.total_seconds()},
-        }
+        f"goto-sync-{product}": every(interval_minutes, "gotoplugins.sync_product", product)
         for product in products
     }
 
@@ -32,38 +39,18 @@ def goto_sync_schedule(interval_minutes: int, products: tuple[str, ...]) -> dict
 def segments_schedule(interval_minutes: int) -> dict[str, dict]:
     """Rebuild every published segment: relative dates ("in the last 7 days") move on their
     own, even when no data changed."""
-    interval = timedelta(minutes=interval_minutes)
-    return {
-        "segments-rebuild-all": {
-            "task": "segments.rebuild_all",
-            "schedule": interval,
-            "options": {"expires": interval.total_seconds()},
-        }
-    }
+    return {"segments-rebuild-all": every(interval_minutes, "segments.rebuild_all")}
 
 
 def registration_retry_schedule(interval_minutes: int = 5) -> dict[str, dict]:
     """Form registrations GoTo refused for a while (429, 5xx) are sent again when due."""
-    interval = timedelta(minutes=interval_minutes)
-    return {
-        "goto-retry-registrations": {
-            "task": "gotoplugins.retry_registrations",
-            "schedule": interval,
-            "options": {"expires": interval.total_seconds()},
-        }
-    }
+    return {"goto-retry-registrations": every(interval_minutes, "gotoplugins.retry_registrations")}
 
 
 def stalled_submissions_schedule(interval_minutes: int = 2) -> dict[str, dict]:
     """Form submissions whose processing task was lost (broker down) are processed then."""
-    interval = timedelta(minutes=interval_minutes)
-    return {
-        "forms-process-stalled-submissions": {
-            "task": "forms_builder.process_stalled_submissions",
-            "schedule": interval,
-            "options": {"expires": interval.total_seconds()},
-        }
-    }
+    task = "forms_builder.process_stalled_submissions"
+    return {"forms-process-stalled-submissions": every(interval_minutes, task)}
 
 
 @app.on_after_configure.connect
