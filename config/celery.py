@@ -53,6 +53,11 @@ def stalled_submissions_schedule(interval_minutes: int = 2) -> dict[str, dict]:
     return {"forms-process-stalled-submissions": every(interval_minutes, task)}
 
 
+def import_recovery_schedule(interval_minutes: int = 5) -> dict[str, dict]:
+    """Contact imports that stopped showing progress are queued again and resume."""
+    return {"contacts-recover-imports": every(interval_minutes, "contacts.recover_imports")}
+
+
 @app.on_after_configure.connect
 def _schedule(sender: Celery, **kwargs: object) -> None:
     from django.conf import settings
@@ -64,4 +69,5 @@ def _schedule(sender: Celery, **kwargs: object) -> None:
         **segments_schedule(settings.SEGMENTS_REBUILD_INTERVAL_MINUTES),
         **registration_retry_schedule(),
         **stalled_submissions_schedule(),
+        **import_recovery_schedule(),
     }

@@ -126,6 +126,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life: queued, claimed, or a chunk written. A queued or running job silent
+    # for long lost its task or its worker; importer.recover_stalled() picks it up again.
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at",)

@@ -12,3 +12,9 @@ def run_import(job_id: int) -> None:
     """Import a queued CSV job. Failures end as a FAILED job with a message, never raise:
     with eager tasks an exception here would surface as a 500 on the page that started it."""
     importer.run_job(job_id)
+
+
+@shared_task(name="contacts.recover_imports", ignore_result=True)
+def recover_imports() -> int:
+    """Beat: queue again the imports whose task or worker was lost; they resume."""
+    return importer.recover_stalled()

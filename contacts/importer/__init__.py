@@ -3,7 +3,9 @@
 The flow: `read_csv` turns the uploaded bytes into a `CsvFile` (or refuses it with an
 `ImportFileError` a person can act on), `create_job` stores it as an ImportJob with a guessed
 mapping, `save_mapping` and `preview` serve the mapping and preview pages, `start_import`
-queues the task, and `run_job` (called by the task) imports the rows chunk by chunk.
+queues the task, and `run_job` (called by the task) imports the rows chunk by chunk. A job that
+stops showing progress (its task or its worker lost) is queued again by `recover_stalled`
+(beat, every 5 minutes) and goes on after its last written chunk.
 
 Line numbers are the physical line on which a row *starts* in the file, header = line 1, so
 they match what a text editor or a spreadsheet shows even when a quoted cell spans lines.
@@ -13,7 +15,7 @@ cell wins, an empty one keeps the earlier value. The result is the same as impor
 one by one, and the contact is counted (and gets a timeline entry) once.
 """
 
-from contacts.importer.engine import CHUNK_SIZE, ContactImporter, run_job
+from contacts.importer.engine import CHUNK_SIZE, ContactImporter, recover_stalled, run_job
 from contacts.importer.jobs import (
     create_job,
     preview,
@@ -59,6 +61,7 @@ __all__ = [
     "preview",
     "preview_targets",
     "read_csv",
+    "recover_stalled",
     "run_job",
     "sample_records",
     "save_mapping",

@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 from itertools import islice
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contacts import services
@@ -21,6 +25,9 @@ from contacts.timeline import CONTACT_IMPORTED
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1000
+# Silence after which a job counts as lost: a chunk of 1,000 rows takes seconds.
+QUEUED_TIMEOUT = timedelta(minutes=10)
+RUNNING_TIMEOUT = timedelta(minutes=15)
 
 
 @dataclass
@@ -36,13 +43,19 @@ class ContactImporter:
         self.job = job
         self.chunk_size = chunk_size or CHUNK_SIZE
         self.seen: set[str] = set()
-        self.processed = self.created = self.updated = 0
-        self.errors: list[dict[str, Any]] = []
+        # A resumed job goes on from its last written chunk (see recover_stalled).
+        self.processed, self.created, self.updated = (
+            job.processed_rows,
+            job.created_count,
+            job.updated_count,
+        )
+        self.errors: list[dict[str, Any]] = list(job.errors)
 
     def run(self) -> None:
         checker = RowChecker(self.job.headers, self.job.mapping)
-        for records in _chunks(data_records(self.job.content, self.job.delimiter), self.chunk_size):
-            self._import_chunk(checker, records)
+        records = islice(data_records(self.job.content, self.job.delimiter), self.processed, None)
+        for chunk in _chunks(records, self.chunk_size):
+            self._import_chunk(checker, chunk)
 
     def _import_chunk(self, checker: RowChecker, records: list[Record]) -> None:
         outcomes = [checker.check(record) for record in records]
@@ -53,23 +66,27 @@ class ContactImporter:
                 errors.append({"line": outcome.line, "reason": outcome.error})
             else:
                 rows[outcome.email] = merge_values(rows.get(outcome.email, {}), outcome.values)
-        result = self._write_with_retry(rows, len(records))
+        result = self._write_with_retry(rows, len(records), errors)
         self.seen.update(rows)
         self.created += result.created
         self.updated += result.updated
         self.processed += len(records)
         self.errors += errors
 
-    def _write_with_retry(self, rows: dict[str, dict[str, Any]], row_count: int) -> ChunkResult:
+    def _write_with_retry(
+        self, rows: dict[str, dict[str, Any]], row_count: int, errors: list[dict[str, Any]]
+    ) -> ChunkResult:
         try:
-            return self._write(rows, row_count)
+            return self._write(rows, row_count, errors)
         except IntegrityError:
             # Another writer created one of these emails after our read: read again, once.
             logger.info("Import %s: a contact appeared concurrently; retrying", self.job.pk)
-            return self._write(rows, row_count)
+            return self._write(rows, row_count, errors)
 
     @transaction.atomic
-    def _write(self, rows: dict[str, dict[str, Any]], row_count: int) -> ChunkResult:
+    def _write(
+        self, rows: dict[str, dict[str, Any]], row_count: int, errors: list[dict[str, Any]]
+    ) -> ChunkResult:
         existing = {c.email: c for c in Contact.objects.filter(email__in=list(rows))}
         new = [
             _new_contact(email, values) for email, values in rows.items() if email not in existing
@@ -81,10 +98,14 @@ class ContactImporter:
         matched = [c for email, c in existing.items() if email not in self.seen]
         services.record_activities(self._activities(new, matched))
         result = ChunkResult(created=len(new), updated=len(matched))
+        # The chunk and the progress commit together, so a resumed job neither skips nor
+        # repeats a row.
         ImportJob.objects.filter(pk=self.job.pk).update(
             processed_rows=self.processed + row_count,
             created_count=self.created + result.created,
             updated_count=self.updated + result.updated,
+            errors=self.errors + errors,
+            progress_at=timezone.now(),
         )
         return result
 
@@ -160,8 +181,11 @@ def _update_contacts(contacts: list[Contact], fields: list[str]) -> None:
 
 def run_job(job_id: int) -> None:
     """Run a queued import to DONE or FAILED. Never leaves the job RUNNING when it raises."""
+    now = timezone.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+        status=ImportJob.Status.RUNNING,
+        started_at=Coalesce(F("started_at"), Value(now)),
+        progress_at=now,
     )
     if not claimed:
         logger.warning("Import %s is not queued; not running it again", job_id)
@@ -175,6 +199,32 @@ def run_job(job_id: int) -> None:
         _finish(importer, ImportJob.Status.FAILED, _failure_message(importer, error))
     else:
         _finish(importer, ImportJob.Status.DONE)
+
+
+def recover_stalled(now: datetime | None = None) -> int:
+    """Queue again the jobs that stopped showing progress: a queued job whose task was lost
+    (broker down) and a running one whose worker died. A resumed job goes on after its last
+    written chunk. Returns how many were queued again."""
+    from contacts.tasks import run_import  # the task module imports this one
+
+    now = now or timezone.now()
+    Status = ImportJob.Status
+    stalled = ImportJob.objects.filter(
+        Q(status=Status.QUEUED, progress_at__lt=now - QUEUED_TIMEOUT)
+        | Q(status=Status.RUNNING, progress_at__lt=now - RUNNING_TIMEOUT)
+    )
+    requeued = 0
+    for job in stalled.only("pk", "status", "progress_at"):
+        # Only if nothing moved since we looked (a slow worker may just have written).
+        if ImportJob.objects.filter(
+            pk=job.pk, status=job.status, progress_at=job.progress_at
+        ).update(status=Status.QUEUED, progress_at=now):
+            logger.warning(
+                "Import %s showed no progress since %s; queued again", job.pk, job.progress_at
+            )
+            transaction.on_commit(partial(run_import.delay, job.pk))
+            requeued += 1
+    return requeued
 
 
 def _finish(importer: ContactImporter, status: str, failure: str = "") -> None:

@@ -9,6 +9,7 @@ from itertools import islice
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from contacts.importer.mapping import CUSTOM_PREFIX, guess_mapping, mapping_problems
 from contacts.importer.reading import CsvFile, Record, data_records
@@ -51,7 +52,7 @@ def start_import(job: ImportJob) -> bool:
         return False
     with transaction.atomic():
         started = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.MAPPING).update(
-            status=ImportJob.Status.QUEUED
+            status=ImportJob.Status.QUEUED, progress_at=timezone.now()
         )
         if started:
             transaction.on_commit(partial(run_import.delay, job.pk))

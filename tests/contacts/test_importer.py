@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import codecs
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from contacts import importer, services, tasks
 from contacts.models import Activity, Contact, ImportJob
@@ -466,3 +468,59 @@ def test_a_utf8_byte_order_mark_before_latin1_text_does_not_hide_the_email_heade
     job = run(data)
     assert job.headers[0] == "email"
     assert contact("bl@example.com").last_name == "Müller"
+
+
+# --- Lost tasks and dead workers -------------------------------------------------------------
+
+
+class WorkerKilled(BaseException):
+    """Stands for a worker killed mid-import: nothing in the import catches it."""
+
+
+def test_a_job_whose_worker_died_resumes_after_its_last_chunk(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    real = services.record_activities
+    calls = {"count": 0}
+
+    def die_second_time(drafts: Any) -> Any:
+        calls["count"] += 1
+        if calls["count"] == 2:
+            raise WorkerKilled
+        return real(drafts)
+
+    monkeypatch.setattr(importer.engine, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(services, "record_activities", die_second_time)
+    job = make_job("email\na@example.com\nbad\nc@example.com\nd@example.com\ne@example.com\n")
+    with pytest.raises(WorkerKilled):
+        importer.run_job(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.processed_rows, job.created_count) == ("running", 2, 1)
+    assert job.errors == [{"line": 3, "reason": "Email “bad”: Enter a valid email address."}]
+    monkeypatch.setattr(services, "record_activities", real)
+
+    assert importer.recover_stalled() == 0  # it wrote a chunk just now: still alive
+    later = job.progress_at + importer.engine.RUNNING_TIMEOUT + timedelta(seconds=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert importer.recover_stalled(now=later) == 1
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert (job.processed_rows, job.created_count, job.updated_count) == (5, 4, 0)
+    assert job.errors == [{"line": 3, "reason": "Email “bad”: Enter a valid email address."}]
+    emails = sorted(Contact.objects.values_list("email", flat=True))
+    assert emails == ["a@example.com", "c@example.com", "d@example.com", "e@example.com"]
+    assert Activity.objects.filter(kind=CONTACT_IMPORTED).count() == 4  # no row twice
+
+
+def test_a_queued_job_whose_task_was_lost_is_queued_again(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    job = make_job("email\na@example.com\n")
+    ImportJob.objects.filter(pk=job.pk).update(progress_at=timezone.now())
+    assert importer.recover_stalled() == 0
+    later = timezone.now() + importer.engine.QUEUED_TIMEOUT + timedelta(seconds=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert importer.recover_stalled(now=later) == 1
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("done", 1)
+    assert importer.recover_stalled(now=later + timedelta(hours=1)) == 0  # finished ones stay

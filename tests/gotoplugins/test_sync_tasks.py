@@ -68,6 +68,7 @@ def test_the_configured_app_schedules_all_four_products() -> None:
     from config.celery import app
 
     assert sorted(app.conf.beat_schedule) == [
+        "contacts-recover-imports",
         "forms-process-stalled-submissions",
         "goto-retry-registrations",
         "goto-sync-assist",
