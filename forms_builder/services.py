@@ -4,22 +4,24 @@ Builder changes are checked as a whole: a change that would leave the form with 
 (an action whose needs the fields no longer meet, say) is rolled back with the reasons.
 
 A submission is stored on its own, in the request; everything else happens after the
-response (no broker) or in a worker: process_submission() saves the contact and its timeline
-entry and runs the actions, in one transaction that also marks the submission processed, with
-savepoints so a failing step is recorded on the submission. Slow work (mail, GoTo) is queued
-from there in turn. A lost task is caught by process_stalled(), which beat runs.
+response (no broker: process_submission) or in a worker that drains the unprocessed ones
+(process_pending): the contact and its timeline entry are saved and the actions run, in one
+transaction that also marks the submission processed, with savepoints so a failing step is
+recorded on the submission. Slow work (mail, GoTo) is queued from there in turn. What a lost
+task leaves is caught by process_stalled(), which beat runs.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
@@ -45,7 +47,11 @@ logger = logging.getLogger(__name__)
 Status = ActionResult.Status
 MAX_FIELDS = 100
 MAX_ACTIONS = 20
-# A submission still unprocessed this long after it arrived has lost its task: the sweep runs it.
+# With a broker, a worker drains new submissions this soon after the first of a burst.
+DRAIN_DELAY = timedelta(seconds=1)
+# One drain does at most this many; a longer backlog is sent again at once (tasks.py).
+DRAIN_LIMIT = 500
+# A submission still unprocessed this long after it arrived has lost its drain: the sweep runs it.
 STALLED_AFTER = timedelta(minutes=2)
 
 
@@ -242,15 +248,18 @@ class SubmitResult:
 
 
 def submit(form: Form, public_form: PublicForm, token: PageToken, visit: Visit) -> SubmitResult:
-    """Store a valid submission and queue its processing (the contact, the actions).
+    """Store a valid submission and have it processed soon (the contact, the actions).
 
     The visitor waits for this one row only: process_submission() runs after the response
-    (no broker) or in a worker, and the sweep (process_stalled) catches what never ran.
+    (no broker), or a worker drains what is unprocessed (process_pending, sent at most once
+    a DRAIN_DELAY per process); beat's sweep catches what a lost task left.
     """
     values = public_form.stored_values()
     key = dedupe_key(token.nonce, values)
     try:
-        with transaction.atomic():
+        # In a request (autocommit) the INSERT is a transaction of its own; a savepoint is
+        # needed only inside a caller's transaction, which a duplicate would otherwise break.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             submission = Submission.objects.create(
                 form=form,
                 data=values,
@@ -263,45 +272,87 @@ def submit(form: Form, public_form: PublicForm, token: PageToken, visit: Visit) 
             )
     except IntegrityError:
         return SubmitResult(Submission.objects.get(form=form, dedupe_key=key), duplicate=True)
-    from forms_builder.tasks import process_submission
+    from forms_builder.tasks import process_pending_submissions
 
-    deferred.enqueue_soon(process_submission, submission.pk)
+    deferred.drain_soon(
+        process_pending_submissions,
+        partial(process_submission, submission.pk),
+        delay=DRAIN_DELAY.total_seconds(),
+    )
     return SubmitResult(submission, duplicate=False)
 
 
 def process_submission(submission_id: int) -> bool:
     """Save the contact and run the actions of a stored submission, exactly once.
 
-    Returns False when it was processed already (a task delivered twice, or the sweep was
-    first). Claiming and the work share one transaction: a crash leaves it for the sweep.
+    Returns False when it was processed already (by a drain or the sweep). Claiming and the
+    work share one transaction: a crash leaves it for the sweep.
     """
     with transaction.atomic():
         unprocessed = Submission.objects.filter(pk=submission_id, processed_at__isnull=True)
         if not unprocessed.update(processed_at=timezone.now()):
             return False
-        submission = Submission.objects.select_related("form").get(pk=submission_id)
-        form = submission.form
-        fields = list(form.fields.all())
-        contact = _save_contact(form, usable_fields(fields), submission)
-        _run_actions(
-            form, SubmissionContext(form, fields, submission, contact, dict(submission.data))
-        )
+        _process(Submission.objects.select_related("form").get(pk=submission_id))
     return True
 
 
-def process_stalled(limit: int = 500) -> int:
-    """Process submissions left unprocessed for STALLED_AFTER (broker down, worker killed)."""
-    cutoff = timezone.now() - STALLED_AFTER
-    stalled = Submission.objects.filter(processed_at__isnull=True, created_at__lt=cutoff)
+def process_pending(older_than: timedelta | None = None, limit: int = DRAIN_LIMIT) -> int:
+    """Process unprocessed submissions, oldest first (those older_than only, for the sweep).
+
+    Each is claimed and processed in a transaction of its own, so a crash loses no claim. On
+    PostgreSQL workers draining at once skip each other's rows (SKIP LOCKED) instead of
+    queueing behind them; SQLite has one writer at a time anyway. One that fails is logged,
+    left unprocessed and passed over for the rest of this run.
+    """
+    cutoff = timezone.now() - older_than if older_than is not None else None
+    failed: set[int] = set()
     processed = 0
-    for submission_id in stalled.order_by("id").values_list("pk", flat=True)[:limit]:
+    while processed + len(failed) < limit:
+        submission = None
         try:
-            processed += process_submission(submission_id)
+            with transaction.atomic():
+                submission = _claim_next(cutoff, failed)
+                if submission is None:
+                    break
+                _process(submission)
         except Exception:
+            if submission is None:  # claiming failed: the database itself is in trouble
+                raise
             logger.exception(
-                "Processing submission %s failed; the next sweep tries again", submission_id
+                "Processing submission %s failed; the next sweep tries again", submission.pk
             )
+            failed.add(submission.pk)
+        else:
+            processed += 1
     return processed
+
+
+def process_stalled() -> int:
+    """Beat's sweep: submissions whose drain never came (broker down, worker killed)."""
+    return process_pending(older_than=STALLED_AFTER)
+
+
+def _claim_next(cutoff: datetime | None, passed_over: set[int]) -> Submission | None:
+    pending = Submission.objects.filter(processed_at__isnull=True).exclude(pk__in=passed_over)
+    if cutoff is not None:
+        pending = pending.filter(created_at__lt=cutoff)
+    submission = (
+        pending.select_for_update(skip_locked=True, of=("self",))
+        .select_related("form")
+        .order_by("created_at", "id")
+        .first()
+    )
+    if submission is not None:
+        submission.processed_at = timezone.now()
+        submission.save(update_fields=["processed_at"])
+    return submission
+
+
+def _process(submission: Submission) -> None:
+    form = submission.form
+    fields = list(form.fields.all())
+    contact = _save_contact(form, usable_fields(fields), submission)
+    _run_actions(form, SubmissionContext(form, fields, submission, contact, dict(submission.data)))
 
 
 def _save_contact(

@@ -7,20 +7,23 @@ from typing import Any
 
 from celery import shared_task
 
-from forms_builder import services
+from forms_builder import deferred, services
 
 MAX_RETRIES = 5
 
 
-@shared_task(name="forms_builder.process_submission", ignore_result=True)
-def process_submission(submission_id: int) -> None:
-    """Save a stored submission's contact and run its actions (a failure waits for the sweep)."""
-    services.process_submission(submission_id)
+@shared_task(name="forms_builder.process_pending_submissions", ignore_result=True)
+def process_pending_submissions() -> int:
+    """Process every stored submission not processed yet (sent by submit(), see deferred)."""
+    processed = services.process_pending(limit=services.DRAIN_LIMIT)
+    if processed >= services.DRAIN_LIMIT:  # a longer backlog: go on in a task of its own
+        deferred.enqueue(process_pending_submissions)
+    return processed
 
 
 @shared_task(name="forms_builder.process_stalled_submissions", ignore_result=True)
 def process_stalled_submissions() -> int:
-    """Beat: process submissions whose task never ran (the broker was down, say)."""
+    """Beat: process submissions whose drain never ran (the broker was down, say)."""
     return services.process_stalled()
 
 

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role, User
+from forms_builder import deferred
 from gotoplugins import upcoming
 
 PASSWORD = "correct horse battery staple"
@@ -70,6 +71,12 @@ def _forget_upcoming_events() -> Iterator[None]:
     upcoming.forget()
     yield
     upcoming.forget()
+
+
+@pytest.fixture(autouse=True)
+def _forget_drains() -> None:
+    """A drain one test sent must not keep the next test's submissions from sending theirs."""
+    deferred.forget_drains()
 
 
 @pytest.fixture

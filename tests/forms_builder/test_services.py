@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
-from django.db import OperationalError
+from django.db import OperationalError, connection, connections, transaction
 from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
 from contacts.models import Contact
-from forms_builder import actions, services, tasks
+from forms_builder import actions, deferred, services, tasks
 from forms_builder.actions import ActionType, Outcome, SubmissionContext
 from forms_builder.models import ActionResult, Form, FormAction, Submission
 from tests.forms_builder.helpers import add_field, answers, make_form, page_token, submit
@@ -218,7 +219,7 @@ def test_add_to_segment_needs_an_email_field_and_existing_segments(
 # --- Stored first, processed after the response -----------------------------------------------
 
 
-def test_the_request_stores_the_answers_and_queues_the_rest(
+def test_the_request_stores_the_answers_and_sends_a_drain(
     visitor: Client,
     contact_form: Form,
     settings: Any,
@@ -226,28 +227,84 @@ def test_the_request_stores_the_answers_and_queues_the_rest(
     django_assert_max_num_queries: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    """With a broker the visitor waits for the submission row and a task sent, nothing else."""
+    """With a broker the visitor waits for the submission row and a drain sent, nothing else."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    sent: list[tuple[Any, ...]] = []
+    sent: list[tuple[Any, dict[str, Any]]] = []
     monkeypatch.setattr(
-        tasks.process_submission, "apply_async", lambda args, **_: sent.append(args)
+        tasks.process_pending_submissions,
+        "apply_async",
+        lambda args, **options: sent.append((args, options)),
     )
     FormAction.objects.create(form=contact_form, action_type="test_recording")
     token = page_token(visitor, contact_form)
-    # The form, its fields, the submission inside a savepoint (three statements).
+    # The form, its fields, the submission inside a savepoint (the test's transaction).
     with django_assert_max_num_queries(5), django_capture_on_commit_callbacks(execute=True):
         response = submit(visitor, contact_form, answers(), token=token)
     assert response.status_code == 200
     submission = Submission.objects.get()
-    assert sent == [(submission.pk,)]
+    assert [(args, options["countdown"]) for args, options in sent] == [((), 1.0)]
     assert submission.processed_at is None and submission.contact is None
     assert not Contact.objects.exists() and not ActionResult.objects.exists()
 
-    assert services.process_submission(submission.pk) is True
+    assert tasks.process_pending_submissions() == 1
     submission.refresh_from_db()
     assert submission.processed_at is not None
     assert submission.contact == Contact.objects.get(email="zoe@example.com")
     assert list(submission.results.values_list("title", "status")) == [("Recorded", Status.DONE)]
+    assert tasks.process_pending_submissions() == 0
+
+
+def test_a_burst_of_submissions_sends_one_drain_that_comes_after_the_last(
+    visitor: Client,
+    contact_form: Form,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Trailing: the drain sent for the first submission runs after the others were stored;
+    once its moment has passed, the next submission sends another."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    sent: list[float] = []
+    monkeypatch.setattr(
+        tasks.process_pending_submissions,
+        "apply_async",
+        lambda args, **options: sent.append(options["countdown"]),
+    )
+    clock = [1000.0]
+    monkeypatch.setattr(deferred.time, "monotonic", lambda: clock[0])
+    for number in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            submit(visitor, contact_form, answers(email=f"{number}@example.com"))
+        clock[0] += 0.3  # all three within the first drain's second
+    assert sent == [1.0]
+    clock[0] = 1001.01
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(visitor, contact_form, answers(email="late@example.com"))
+    assert sent == [1.0, 1.0]
+
+    assert tasks.process_pending_submissions() == 4
+    assert sorted(Contact.objects.values_list("email", flat=True)) == [
+        "0@example.com",
+        "1@example.com",
+        "2@example.com",
+        "late@example.com",
+    ]
+
+
+def test_a_long_backlog_is_drained_in_tasks_of_its_own(
+    contact_form: Form, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    monkeypatch.setattr(services, "DRAIN_LIMIT", 2)
+    for number in range(5):
+        Submission.objects.create(
+            form=contact_form, data=answers(email=f"{number}@example.com"), dedupe_key=str(number)
+        )
+    # Inline (no broker) the follow-up drains run at commit, one after the other.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert tasks.process_pending_submissions() == 2
+    assert len(callbacks) == 2  # two follow-ups: 2 more, then the last 1, which sends none
+    assert Submission.objects.filter(processed_at__isnull=True).count() == 0
+    assert Contact.objects.count() == 5
 
 
 def test_a_submission_is_processed_once_however_often_its_task_comes(
@@ -335,3 +392,47 @@ def test_only_failed_deferred_actions_can_be_retried(visitor: Client, contact_fo
     assert services.can_retry_action(queued) is False
     queued.status = Status.FAILED
     assert services.can_retry_action(queued) is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_drains_at_once_on_postgresql_skip_each_others_rows(contact_form: Form) -> None:
+    """A drain holding a submission (its transaction still open) is passed by another drain,
+    which processes the next one instead of waiting; the held one stays for its holder."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite has one writer at a time")
+    for number in (1, 2):
+        Submission.objects.create(
+            form=contact_form, data=answers(email=f"{number}@example.com"), dedupe_key=str(number)
+        )
+    held, release = threading.Event(), threading.Event()
+    claimed: list[int] = []
+
+    def slow_drain() -> None:
+        try:
+            with transaction.atomic():
+                submission = services._claim_next(None, set())
+                assert submission is not None
+                claimed.append(submission.pk)
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=slow_drain)
+    other.start()
+    try:
+        assert held.wait(10)
+        with connection.cursor() as cursor:  # waiting on the held row would fail, not hang
+            cursor.execute("SET lock_timeout = '1s'")
+        assert services.process_pending() == 1
+        [first] = claimed
+        processed = Submission.objects.filter(processed_at__isnull=False)
+        assert list(processed.values_list("dedupe_key", flat=True)) == ["2"]
+        assert Contact.objects.get().email == "2@example.com"
+        assert Submission.objects.get(pk=first).dedupe_key == "1"
+    finally:
+        release.set()
+        other.join(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+    assert Submission.objects.get(dedupe_key="1").processed_at is not None  # its holder committed

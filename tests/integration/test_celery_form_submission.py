@@ -1,4 +1,4 @@
-"""A public form submission as production runs it: the request stores it and sends a task to
+"""A public form submission as production runs it: the request stores it and sends a drain to
 Redis; the worker saves the contact, queues the registration and registers at GoTo over HTTP.
 
 GoTo is the emulator on live_server (tests/integration/conftest.py). The catalogue is synced
@@ -80,5 +80,5 @@ def test_a_submission_is_processed_and_registered_by_the_worker(
     assert (registrant.first_name, registrant.last_name) == ("Zoë 🎉", "d'Arc & Co")
     assert registrant.key == row.registrant_key
     log = celery_worker.log()[log_start:]
-    assert "forms_builder.process_submission" in log
+    assert "forms_builder.process_pending_submissions" in log
     assert "gotoplugins.process_registration" in log

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from contacts.models import Activity, Contact
 from forms_builder.models import ActionResult, Form, FormAction, Submission
-from forms_builder.tasks import process_stalled_submissions, process_submission
+from forms_builder.tasks import process_pending_submissions, process_stalled_submissions
 from gotoplugins import registrations
 from gotoplugins.emulator import faults
 from gotoplugins.emulator import models as emulator
@@ -620,7 +620,7 @@ def test_a_worker_knows_the_queues_tasks() -> None:
         "gotoplugins.process_registration",
         "gotoplugins.retry_registrations",
         "forms_builder.run_action",
-        "forms_builder.process_submission",
+        "forms_builder.process_pending_submissions",
         "forms_builder.process_stalled_submissions",
     ):
         assert f"'{name}'" in answer.stdout
@@ -641,7 +641,7 @@ def test_a_broker_that_is_down_never_fails_the_submission(
         sent.append(options)
         raise ConnectionRefusedError("redis is down")
 
-    monkeypatch.setattr(process_submission, "apply_async", broker_down)
+    monkeypatch.setattr(process_pending_submissions, "apply_async", broker_down)
     monkeypatch.setattr(process_registration, "apply_async", broker_down)
     webinar = upcoming("webinar")[0]
     response = sign_up(
@@ -649,7 +649,7 @@ def test_a_broker_that_is_down_never_fails_the_submission(
     )
     assert response.status_code == 200
     assert sent and sent[0]["retry_policy"]["max_retries"] <= 2  # gives up quickly
-    assert "Could not queue forms_builder.process_submission" in caplog.text
+    assert "Could not queue forms_builder.process_pending_submissions" in caplog.text
     submission = Submission.objects.get()
     assert submission.processed_at is None and submission.data["webinar"] == webinar.key
     assert not Contact.objects.exists()
