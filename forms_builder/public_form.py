@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -19,6 +20,10 @@ from forms_builder.fields import (
 )
 from forms_builder.models import Field, Form
 
+# Form id -> (the form's updated_at when its fields were read, the fields): see public_fields().
+_fields_read: dict[int, tuple[datetime, tuple[Field, ...]]] = {}
+MAX_FORMS_KEPT = 500
+
 # Bootstrap's class for each kind of input (by widget input_type; "" for the rest).
 WIDGET_CLASSES = {
     "checkbox": "form-check-input",
@@ -34,6 +39,27 @@ def add_class(widget: forms.Widget, classes: Mapping[str, str]) -> None:
     css = classes.get(kind, classes.get("", "form-control" if kind != "hidden" else ""))
     if css:
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def public_fields(form: Form) -> list[Field]:
+    """The form's fields in order, read again only once the form has changed.
+
+    The public view reads the form on every request anyway; every change to its fields moves
+    its updated_at in the same transaction (services.changing), so a copy kept under the
+    updated_at it was read with is never out of date, in any process. Read-only: the same
+    Field objects serve every request of this process.
+    """
+    kept = _fields_read.get(form.pk)
+    if kept is None or kept[0] != form.updated_at:
+        if len(_fields_read) >= MAX_FORMS_KEPT:
+            _fields_read.clear()
+        kept = (form.updated_at, tuple(form.fields.all()))
+        _fields_read[form.pk] = kept
+    return list(kept[1])
+
+
+def forget_fields() -> None:
+    _fields_read.clear()
 
 
 def usable_fields(fields: Sequence[Field]) -> list[tuple[Field, FieldType]]:

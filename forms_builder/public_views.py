@@ -37,7 +37,7 @@ from django.views.decorators.http import require_http_methods
 from forms_builder import deferred, protection, services
 from forms_builder.fields import HiddenType, get_field_type, now_context
 from forms_builder.models import Form
-from forms_builder.public_form import PublicForm
+from forms_builder.public_form import PublicForm, public_fields
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponseBase:
 
 
 def _blank_form(request: HttpRequest, form: Form) -> PublicForm:
-    fields = list(form.fields.all())
+    fields = public_fields(form)
     # Hidden fields take ?<key>=… from the address (campaign codes and the like).
     initial = {
         field.key: request.GET[field.key][:1000]
@@ -99,7 +99,7 @@ def _post(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
     if data.get(protection.HONEYPOT_FIELD):
         logger.info("Form %s: honeypot filled in from %s; not stored", form.pk, ip)
         return _success(request, form, embedded)
-    public_form = PublicForm(form, list(form.fields.all()), now_context(), data=data)
+    public_form = PublicForm(form, public_fields(form), now_context(), data=data)
     try:
         token = protection.check_token(data.get(protection.TOKEN_FIELD, ""), form.pk)
     except protection.BadToken as bad:
@@ -160,7 +160,7 @@ def _readable_post(request: HttpRequest, form: Form) -> QueryDict | None:
 def _answers_kept(form: Form, data: QueryDict) -> PublicForm:
     """An unbound form showing the posted values: no error messages about answers that were
     never checked, only the rate limit's message."""
-    public_form = PublicForm(form, list(form.fields.all()), now_context())
+    public_form = PublicForm(form, public_fields(form), now_context())
     public_form.initial = {
         name: field.widget.value_from_datadict(data, {}, name)
         for name, field in public_form.fields.items()

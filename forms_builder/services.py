@@ -115,14 +115,22 @@ def contact_field_label(name: str) -> str:
 
 @contextmanager
 def changing(form: Form) -> Iterator[None]:
-    """Apply a builder change atomically; roll it back if it adds a problem to the form."""
+    """Apply a builder change atomically; roll it back if it adds a problem to the form.
+
+    Moving updated_at is what tells every process that its copy of the fields is out of date
+    (public_form.public_fields): change fields only inside this (or _reorder, which moves it).
+    """
     with transaction.atomic():
         before = set(definition_problems(form))
         yield
         new = [problem for problem in definition_problems(form) if problem not in before]
         if new:
             raise DefinitionRefused(new)
-        Form.objects.filter(pk=form.pk).update(updated_at=timezone.now())
+        _touch(form)
+
+
+def _touch(form: Form) -> None:
+    Form.objects.filter(pk=form.pk).update(updated_at=timezone.now())
 
 
 def new_field_key(form: Form, label: str) -> str:
@@ -186,14 +194,14 @@ def delete_action(form: Form, action: FormAction) -> None:
 
 
 def reorder_fields(form: Form, ids: Sequence[int]) -> None:
-    _reorder(Field.objects.filter(form=form), ids)
+    _reorder(form, Field.objects.filter(form=form), ids)
 
 
 def reorder_actions(form: Form, ids: Sequence[int]) -> None:
-    _reorder(FormAction.objects.filter(form=form), ids)
+    _reorder(form, FormAction.objects.filter(form=form), ids)
 
 
-def _reorder(queryset: QuerySet[Any], ids: Sequence[int]) -> None:
+def _reorder(form: Form, queryset: QuerySet[Any], ids: Sequence[int]) -> None:
     """Put the rows in this order; ids must be exactly the form's own rows."""
     rows = {row.pk: row for row in queryset}
     if sorted(ids) != sorted(rows) or len(set(ids)) != len(ids):
@@ -202,6 +210,7 @@ def _reorder(queryset: QuerySet[Any], ids: Sequence[int]) -> None:
         rows[pk].position = position
     with transaction.atomic():
         queryset.model.objects.bulk_update(list(rows.values()), ["position"])
+        _touch(form)  # an order changes no problem, but is a change (see changing())
 
 
 def set_published(form: Form, published: bool) -> None:

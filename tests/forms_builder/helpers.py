@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
 from forms_builder.models import Field, Form
 from forms_builder.protection import HONEYPOT_FIELD, TOKEN_FIELD
@@ -30,7 +31,7 @@ def add_field(
     **values: Any,
 ) -> Field:
     position = form.fields.count()
-    return Field.objects.create(
+    field = Field.objects.create(
         form=form,
         field_type=field_type,
         label=label,
@@ -41,6 +42,9 @@ def add_field(
         position=position,
         **values,
     )
+    # As the builder does (services.changing): public pages see the change by updated_at.
+    Form.objects.filter(pk=form.pk).update(updated_at=timezone.now())
+    return field
 
 
 def person_fields(form: Form) -> Form:

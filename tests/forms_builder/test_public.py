@@ -542,3 +542,26 @@ def test_the_page_reads_its_form_without_order_or_limit(
     [read] = [q["sql"] for q in queries if 'FROM "forms_builder_form"' in q["sql"]]
     assert "ORDER BY" not in read and '"forms_builder_form"."slug" = ' in read
     assert visitor.get("/f/no-such-form/").status_code == 404
+
+
+def test_the_fields_are_read_once_while_the_form_is_unchanged(
+    visitor: Client, marketer_client: Client, django_assert_num_queries: Any
+) -> None:
+    form = make_form()
+    a, b = add_field(form, "text", "Alpha"), add_field(form, "text", "Beta")
+    assert "Alpha" in visitor.get("/f/sign-up/").content.decode()
+    with django_assert_num_queries(1):  # the form only: its fields were kept
+        page = visitor.get("/f/sign-up/").content.decode()
+    assert page.index("Alpha") < page.index("Beta")
+
+    # Each builder change moves the form's updated_at: every process reads the fields again.
+    marketer_client.post(f"/forms/{form.pk}/fields/order/", {"order": [b.pk, a.pk]})
+    page = visitor.get("/f/sign-up/").content.decode()
+    assert page.index("Beta") < page.index("Alpha")
+    edit = {"label": "Gamma", "help_text": "", "placeholder": "", "contact_field": ""}
+    assert marketer_client.post(f"/forms/{form.pk}/fields/{a.pk}/", edit).status_code == 302
+    page = visitor.get("/f/sign-up/").content.decode()
+    assert "Gamma" in page and "Alpha" not in page
+    marketer_client.post(f"/forms/{form.pk}/fields/{b.pk}/delete/")
+    page = visitor.get("/f/sign-up/").content.decode()
+    assert "Beta" not in page and 'name="beta"' not in page
