@@ -2,7 +2,8 @@
 
 contacts registers its own kinds here; other apps (gotoplugins, forms_builder…) register theirs
 from their AppConfig.ready(). A kind says how its entries look: label, icon and how to turn the
-entry's details into lines of text. Unknown kinds (say, of an app since removed) still render.
+entry's details into lines of text and into links. Unknown kinds (say, of an app since removed)
+still render.
 """
 
 from __future__ import annotations
@@ -16,9 +17,16 @@ from django.core.exceptions import FieldDoesNotExist
 from contacts.models import Contact
 
 DetailsRenderer = Callable[[Mapping[str, Any]], list[str]]
+# (label, web address): shown as links under the entry.
+Link = tuple[str, str]
+LinksRenderer = Callable[[Mapping[str, Any]], list[Link]]
 
 
 def render_nothing(details: Mapping[str, Any]) -> list[str]:
+    return []
+
+
+def no_links(details: Mapping[str, Any]) -> list[Link]:
     return []
 
 
@@ -28,6 +36,15 @@ class ActivityKind:
     label: str
     icon: str = "bi-circle"  # a Bootstrap Icons class
     render_details: DetailsRenderer = field(default=render_nothing)
+    render_links: LinksRenderer = field(default=no_links)
+
+    def links(self, details: Mapping[str, Any]) -> list[Link]:
+        """The kind's links whose address is a web address (never javascript: and the like)."""
+        return [
+            (label, url)
+            for label, url in self.render_links(details)
+            if isinstance(url, str) and url.startswith(("https://", "http://"))
+        ]
 
 
 _KINDS: dict[str, ActivityKind] = {}

@@ -132,9 +132,11 @@ class ContactDeleteView(DeleteView):
         return redirect(self.success_url)
 
 
-def timeline_entry(activity: Activity) -> tuple[Activity, timeline.ActivityKind, list[str]]:
+def timeline_entry(
+    activity: Activity,
+) -> tuple[Activity, timeline.ActivityKind, list[str], list[timeline.Link]]:
     kind = timeline.get_kind(activity.kind)
-    return activity, kind, kind.render_details(activity.details)
+    return activity, kind, kind.render_details(activity.details), kind.links(activity.details)
 
 
 def contact_url(contact: Contact) -> str:

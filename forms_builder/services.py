@@ -102,6 +102,11 @@ def _field_problems(fields: Sequence[Field]) -> list[str]:
     return problems
 
 
+def fills_email(form: Form) -> bool:
+    """Whether a field fills the contact's email: without one, no submission makes a contact."""
+    return form.fields.filter(contact_field=EMAIL_MAPPING).exists()
+
+
 def contact_field_choices() -> list[tuple[str, str]]:
     standard = [(name, field_label(name)) for name in CONTACT_FIELDS]
     return [("", "— not saved to the contact —"), (EMAIL_MAPPING, "Email"), *standard]

@@ -22,7 +22,13 @@ from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 
 from forms_builder import services
 from forms_builder.actions import ActionType, action_types, get_action_type
-from forms_builder.fields import FieldType, field_types, get_field_type, now_context
+from forms_builder.fields import (
+    EMAIL_MAPPING,
+    FieldType,
+    field_types,
+    get_field_type,
+    now_context,
+)
 from forms_builder.forms import FieldEditForm, FormSettingsForm
 from forms_builder.models import ActionResult, Field, Form, FormAction
 from forms_builder.public_form import PublicForm
@@ -159,7 +165,8 @@ class FormDetailView(FormMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         form = self.form_def
         available = [t for t in action_types() if t.available()]
-        fields = [describe_field(field) for field in form.fields.all()]
+        field_rows = list(form.fields.all())
+        fields = [describe_field(field) for field in field_rows]
         actions = [describe_action(action) for action in form.actions.all()]
         add_moves(fields, "field")
         add_moves(actions, "action")
@@ -168,6 +175,8 @@ class FormDetailView(FormMixin, TemplateView):
             fields=fields,
             actions=actions,
             problems=unique(services.definition_problems(form)),
+            makes_no_contact=bool(field_rows)
+            and all(field.contact_field != EMAIL_MAPPING for field in field_rows),
             field_type_groups=grouped(field_types()),
             action_type_groups=grouped(available),
             public_url=f"{settings.SITE_URL}{form.public_path()}",
@@ -241,7 +250,11 @@ class FieldEditView(FormMixin, TemplateView):
     def field(self) -> Field:
         if "field_id" in self.kwargs:
             return get_object_or_404(Field, pk=self.kwargs["field_id"], form=self.form_def)
-        return Field(field_type=self.kwargs["field_type"], form=self.form_def)
+        field = Field(field_type=self.kwargs["field_type"], form=self.form_def)
+        field_type = get_field_type(field.field_type)
+        if field_type and field_type.maps_email and not services.fills_email(self.form_def):
+            field.contact_field = EMAIL_MAPPING  # the first email field is the contact's
+        return field
 
     @cached_property
     def field_type(self) -> FieldType:

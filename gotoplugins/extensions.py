@@ -18,8 +18,7 @@ GOTO_CANCELLED = "goto_cancelled"
 
 
 def render_participation(details: Mapping[str, Any]) -> list[str]:
-    """Event and product, a registration awaiting approval, the join link's host (never the
-    personal link), minutes attended."""
+    """Event and product, a registration awaiting approval, minutes attended."""
     lines = []
     product = PRODUCTS.get(str(details.get("product") or ""))
     event = details.get("event")
@@ -30,13 +29,16 @@ def render_participation(details: Mapping[str, Any]) -> list[str]:
         lines.append("Awaiting the organizer's approval: no join link yet")
     elif status == "DENIED":
         lines.append("Declined by the organizer")
-    host = details.get("join_url_host")
-    if host:
-        lines.append(f"Join link on {host}")
     minutes = details.get("minutes")
     if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes > 0:
         lines.append(f"Attended for {minutes} min")
     return lines
+
+
+def participation_links(details: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The person's own join link, as GoTo gave it when they registered (staff only see it)."""
+    url = details.get("join_url")
+    return [("Join link", url)] if isinstance(url, str) and url else []
 
 
 def register_timeline_kinds() -> None:
@@ -45,7 +47,7 @@ def register_timeline_kinds() -> None:
         (GOTO_ATTENDED, "Attended (GoTo)", "bi-person-video3"),
         (GOTO_CANCELLED, "Registration cancelled (GoTo)", "bi-calendar-x"),
     ):
-        register_kind(ActivityKind(key, label, icon, render_participation))
+        register_kind(ActivityKind(key, label, icon, render_participation, participation_links))
 
 
 def register() -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
@@ -328,9 +327,8 @@ def _details(
         "event_id": event.pk,
         "source": request.source,
     }
-    host = urlsplit(row.join_url).hostname if row.join_url else None
-    if host:
-        details["join_url_host"] = host
+    if row.join_url:
+        details["join_url"] = row.join_url
     if request.submission_id:
         details["submission_id"] = request.submission_id
     if status:

@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 
@@ -283,9 +282,8 @@ def _activity(
         "event_key": event.key,
         "event_id": event.pk,
     }
-    host = urlsplit(row.join_url).hostname if row.join_url else None
-    if host:
-        details["join_url_host"] = host
+    if row.join_url:
+        details["join_url"] = row.join_url
     if minutes is not None:
         details["minutes"] = minutes
     kind = {

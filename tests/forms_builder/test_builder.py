@@ -169,6 +169,24 @@ def test_only_an_email_field_may_fill_the_contacts_email(marketer_client: Client
     assert not form.fields.exists()
 
 
+def test_the_first_email_field_fills_the_contacts_email_unless_told_otherwise(
+    marketer_client: Client,
+) -> None:
+    """A form whose email fills no contact makes no contacts: the builder proposes the mapping
+    and says so while no field has it."""
+    form = make_form()
+    page = marketer_client.get(f"/forms/{form.pk}/fields/add/email/").content.decode()
+    assert '<option value="email" selected>Email</option>' in page
+    marketer_client.post(f"/forms/{form.pk}/fields/add/email/", field_data(label="Your email"))
+    detail = marketer_client.get(f"/forms/{form.pk}/").content.decode()
+    assert 'id="form-no-contact"' in detail  # field_data() sent no mapping: none is made
+
+    add_field(form, "email", "Work email", contact_field="email")
+    page = marketer_client.get(f"/forms/{form.pk}/fields/add/email/").content.decode()
+    assert '<option value="email" selected>' not in page  # one field fills it already
+    assert 'id="form-no-contact"' not in marketer_client.get(f"/forms/{form.pk}/").content.decode()
+
+
 def test_two_fields_may_not_fill_the_same_contact_field(marketer_client: Client) -> None:
     form = make_form()
     add_field(form, "text", "Company", contact_field="company")

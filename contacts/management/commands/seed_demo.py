@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import cycle, product
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from accounts.models import Role, User
@@ -51,7 +52,7 @@ class Command(BaseCommand):
                 "or create an admin with `.venv/bin/python manage.py createsuperuser`."
             )
             return
-        self.stdout.write(self.style.SUCCESS("Sign in at http://127.0.0.1:8000/ with:"))
+        self.stdout.write(self.style.SUCCESS(f"Sign in at {settings.SITE_URL}/ with:"))
         for username, password, role in usable:
             self.stdout.write(f"  {role.label:9} user: {username:9} password: {password}")
 

@@ -48,7 +48,8 @@ class Command(BaseCommand):
         if not connect:
             state = "created" if created else "already there"
             self.stdout.write(
-                f"GoTo demo account “{account}” {state}: admins press Connect on the Plugins page."
+                f"GoTo demo account “{account}” {state}: `seed_goto_demo_account --connect` "
+                "(which make run does next) or Connect on the Plugins page connects it."
             )
             return
         if account.is_connected or account.connected_at:

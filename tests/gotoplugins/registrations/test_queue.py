@@ -104,7 +104,7 @@ def test_a_webinar_needing_approval_says_so_and_promises_no_join_link(
         f"Registration for webinar “{webinar.subject}” awaits the organizer's approval"
     )
     assert entry.details["registration_status"] == "WAITING"
-    assert "join_url_host" not in entry.details
+    assert "join_url" not in entry.details
     result = Submission.objects.get().results.get()
     assert (result.status, result.link, result.link_label) == (Result.DONE, "", "")
     assert result.message == (

@@ -8,8 +8,8 @@ from django.urls import reverse
 from contacts import timeline
 from contacts.models import Activity, Contact
 from gotoplugins.extensions import GOTO_ATTENDED, GOTO_CANCELLED, GOTO_REGISTERED
-from gotoplugins.models import GoToAccount
-from tests.gotoplugins.sync.conftest import sync, webinar_key
+from gotoplugins.models import GoToAccount, Participation
+from tests.gotoplugins.sync.conftest import sync
 
 
 def test_the_kinds_are_registered_with_labels_and_icons() -> None:
@@ -24,33 +24,37 @@ def test_the_kinds_are_registered_with_labels_and_icons() -> None:
     assert kinds[GOTO_ATTENDED] in timeline.all_kinds()
 
 
-def test_details_show_product_event_link_host_and_minutes() -> None:
-    render = timeline.get_kind(GOTO_ATTENDED).render_details
+def test_details_show_product_event_and_minutes_and_the_join_link() -> None:
+    kind = timeline.get_kind(GOTO_ATTENDED)
     details = {
         "product": "training",
         "event": "Onboarding 101",
-        "join_url_host": "global.gototraining.com",
+        "join_url": "https://global.gototraining.com/join/123/456",
         "minutes": 42,
     }
-    assert render(details) == [
-        "GoToTraining: Onboarding 101",
-        "Join link on global.gototraining.com",
-        "Attended for 42 min",
-    ]
-    assert render({"product": "gone", "event": "Old", "minutes": 0}) == ["GoTo: Old"]
-    assert render({}) == []
+    assert kind.render_details(details) == ["GoToTraining: Onboarding 101", "Attended for 42 min"]
+    assert kind.links(details) == [("Join link", "https://global.gototraining.com/join/123/456")]
+    assert kind.render_details({"product": "gone", "event": "Old", "minutes": 0}) == ["GoTo: Old"]
+    assert kind.render_details({}) == [] and kind.links({}) == []
+    # A link that is no web address is never offered.
+    assert kind.links({"join_url": "javascript:alert(1)"}) == []
+    assert kind.links({"join_url": ["https://x.example"]}) == []
 
 
 def test_the_contact_page_shows_the_synced_entries(
     account: GoToAccount, admin_client: Client
 ) -> None:
     sync("webinar")
-    activity = Activity.objects.filter(kind=GOTO_ATTENDED).first()
-    assert activity is not None
-    contact = Contact.objects.get(pk=activity.contact_id)
+    attended = Activity.objects.filter(kind=GOTO_ATTENDED).first()
+    assert attended is not None
+    contact = Contact.objects.get(pk=attended.contact_id)
+    registered = Participation.objects.get(
+        event__key=attended.details["event_key"], contact=contact, kind="registered"
+    )
+    assert registered.join_url.startswith("http://testserver/")
     page = admin_client.get(reverse("contacts:detail", args=[contact.pk]))
     html = page.content.decode()
     assert page.status_code == 200
-    assert activity.title in html
-    assert "Join link on testserver" in html
-    assert webinar_key(0) not in html  # the personal join link itself is not shown
+    assert attended.title in html
+    link = f'<a href="{registered.join_url}" target="_blank" rel="noopener noreferrer"'
+    assert html.count(link) == 1  # on the registration's entry, the person's own link
