@@ -24,6 +24,8 @@ run: install assets migrate  ## Set up and serve Convene on http://127.0.0.1:$(P
 	@( $(MANAGE) seed_goto_demo_account --connect && $(MANAGE) citrix_sync --quiet ; \
 	   $(MANAGE) seed_demo_form ; \
 	   echo "Demo GoTo sync done: open a contact to see registrations on its timeline." ) &
+	@# No broker, so no beat: the periodic tasks (sync, retries, sweeps) run in a process of their own.
+	@$(MANAGE) run_schedule &
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: install assets  ## Install what the tests need and run every stage, stopping at the first failure

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "config",  # the project's own commands (run_schedule)
     "accounts",
     "contacts",
     "segments",
