@@ -161,25 +161,29 @@ def user_emails(user_ids: Sequence[int]) -> list[str]:
 def required_mapping_problems(
     label: str, fields: Sequence[Field], needed: Sequence[tuple[str, str]]
 ) -> list[str]:
-    """Messages for each contact field in `needed` ((name, label)) with no required field."""
-    missing = [
-        text
-        for name, text in needed
-        if not any(item.contact_field == name and item.required for item in fields)
-    ]
-    if not missing:
+    """One message naming each contact field in `needed` ((name, label)) that no required
+    field fills, and why: no field fills it, or the one that does is not required."""
+    reasons = []
+    for name, text in needed:
+        mapped = [item for item in fields if item.contact_field == name]
+        if any(item.required for item in mapped):
+            continue
+        if mapped:
+            reasons.append(f"“{mapped[0].label}” fills the contact's {text} but is not required")
+        else:
+            reasons.append(f"no field fills the contact's {text}")
+    if not reasons:
         return []
     return [
-        f"“{label}” needs required fields mapped to the contact's {join_words(missing)}. "
-        f"Add {'it' if len(missing) == 1 else 'them'} (or edit the field: map it and tick "
-        "“Required”), then save again."
+        f"“{label}” needs required fields filling the contact's "
+        f"{join_words([text for _, text in needed])}: {join_words(reasons, ', and ')}."
     ]
 
 
-def join_words(words: Sequence[str]) -> str:
+def join_words(words: Sequence[str], last: str = " and ") -> str:
     if len(words) < 2:
         return "".join(words)
-    return f"{', '.join(words[:-1])} and {words[-1]}"
+    return f"{', '.join(words[:-1])}{last}{words[-1]}"
 
 
 def submission_lines(context: SubmissionContext) -> list[str]:

@@ -93,13 +93,14 @@ def unique(problems: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-def refusal(prefix: str, problems: Sequence[str]) -> str:
-    """One message for a refused change: "prefix: problem", or prefix and a list of them."""
+def refusal(prefix: str, problems: Sequence[str], then: str = "") -> str:
+    """One message for a refused change: "prefix: problem", or prefix and a list of them;
+    then what to do about it, if said."""
     found = unique(problems)
     if len(found) == 1:
-        return f"{prefix}: {found[0]}"
+        return f"{prefix}: {found[0]}{f' {then}' if then else ''}"
     items = format_html_join("", "<li>{}</li>", ((problem,) for problem in found))
-    return format_html('{}:<ul class="mb-0">{}</ul>', prefix, items)
+    return format_html('{}:<ul class="mb-0">{}</ul>{}', prefix, items, then)
 
 
 class FormMixin:
@@ -295,7 +296,11 @@ class FieldDeleteView(FormMixin, View):
         try:
             services.delete_field(self.form_def, field)
         except DefinitionRefused as refused:
-            messages.error(request, refusal(f"“{field.label}” was not deleted", refused.problems))
+            # Deleting a field can only leave an action without what it needs.
+            then = "Change or remove that action first, then delete the field."
+            messages.error(
+                request, refusal(f"“{field.label}” was not deleted", refused.problems, then)
+            )
         else:
             messages.success(request, f"Field “{field.label}” deleted.")
         return redirect(f"{self.form_def.get_absolute_url()}#fields")

@@ -211,12 +211,17 @@ class RegisterAction(ActionType):
     def problems(self, form: Form, fields: Sequence[Field], config: Mapping[str, Any]) -> list[str]:
         found = required_mapping_problems(self.label, fields, PERSON)
         if config.get("event") == FROM_FORM:
-            if not any(f.field_type == self.field_type and f.required for f in fields):
+            event_fields = [f for f in fields if f.field_type == self.field_type]
+            if not any(f.required for f in event_fields):
                 what = PRODUCTS[self.product].label
+                why = (
+                    f"“{event_fields[0].label}” is not required"
+                    if event_fields
+                    else f"the form has no “{what} event” field"
+                )
                 found.append(
                     f"“{self.label}” registers for the {noun(self.product)} chosen in the form, "
-                    f"but the form has no required “{what} event” field. Add one (or tick "
-                    "“Required” on it), then save again."
+                    f"which needs a required “{what} event” field: {why}."
                 )
         else:
             found.extend(fixed_event_problems(self.label, self.product, config))

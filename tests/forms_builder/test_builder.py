@@ -502,7 +502,7 @@ def test_deleting_a_field_several_actions_need_gives_one_message(marketer_client
     texts = [str(message) for message in response.context["messages"]]
     assert texts == [
         "“Email” was not deleted: “Add to segment” needs an Email field saved to the contact's "
-        "email."
+        "email. Change or remove that action first, then delete the field."
     ]
     assert response.content.decode().count("needs an Email field") == 1
     assert form.fields.filter(pk=email.pk).exists()

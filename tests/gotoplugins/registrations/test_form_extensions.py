@@ -130,8 +130,9 @@ def test_registering_needs_required_mapped_person_fields(
     assert response.status_code == 400
     html = response.content.decode().replace("&#x27;", "'")
     assert (
-        "Not saved: “Register to GoToWebinar” needs required fields mapped to the contact's "
-        "first name and last name." in html
+        "Not saved: “Register to GoToWebinar” needs required fields filling the contact's "
+        "email, first name and last name: “First name” fills the contact's first name but is "
+        "not required, and no field fills the contact's last name." in html
     )
     assert not FormAction.objects.exists()
 
@@ -145,9 +146,14 @@ def test_the_chosen_webinar_needs_a_required_webinar_field(
     assert "The webinar chosen in the form" in page and upcoming("webinar")[0].subject in page
     response = marketer_client.post(url, {"event": "form"})
     assert response.status_code == 400
-    assert "the form has no required “GoToWebinar event” field" in response.content.decode()
+    assert (
+        "which needs a required “GoToWebinar event” field: the form has no “GoToWebinar event” "
+        "field." in response.content.decode()
+    )
     field = add_field(form, "goto_webinar_event", "Webinar")
-    assert marketer_client.post(url, {"event": "form"}).status_code == 400  # not required yet
+    response = marketer_client.post(url, {"event": "form"})
+    assert response.status_code == 400  # not required yet
+    assert "GoToWebinar event” field: “Webinar” is not required." in response.content.decode()
     field.required = True
     field.save()
     assert marketer_client.post(url, {"event": "form"}).status_code == 302
@@ -158,7 +164,11 @@ def test_the_chosen_webinar_needs_a_required_webinar_field(
     response = marketer_client.post(f"/forms/{form.pk}/fields/{field.pk}/", edit)
     assert response.status_code == 400 and "Not saved" in response.content.decode()
     response = marketer_client.post(f"/forms/{form.pk}/fields/{field.pk}/delete/", follow=True)
-    assert "was not deleted" in response.content.decode()
+    assert (
+        "“Webinar” was not deleted: “Register to GoToWebinar” registers for the webinar chosen "
+        "in the form, which needs a required “GoToWebinar event” field: the form has no "
+        "“GoToWebinar event” field. Change or remove that action first, then delete the field."
+    ) in response.content.decode()
     assert form.fields.filter(pk=field.pk, required=True).exists()
 
 
