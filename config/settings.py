@@ -208,6 +208,20 @@ GOTO_SYNC_INTERVAL_MINUTES = env.int("GOTO_SYNC_INTERVAL_MINUTES", default=15)
 # Celery beat rebuilds every published segment every this many minutes.
 SEGMENTS_REBUILD_INTERVAL_MINUTES = env.int("SEGMENTS_REBUILD_INTERVAL_MINUTES", default=15)
 
+# Public forms (forms_builder/protection.py): posts allowed per visitor address and window,
+# and how long a form page may stay open before its post is refused as stale.
+FORMS_RATE_LIMIT = env.int("FORMS_RATE_LIMIT", default=60)
+FORMS_RATE_LIMIT_PERIOD = env.int("FORMS_RATE_LIMIT_PERIOD", default=600)
+FORMS_TOKEN_MAX_AGE = env.int("FORMS_TOKEN_MAX_AGE", default=2 * 24 * 3600)
+# Behind a proxy every post comes from the proxy's address: the visitor's is in the header the
+# proxy adds (X-Forwarded-For, appended to), counted from the right past FORMS_PROXY_HOPS - 1
+# other proxies of ours. Empty: REMOTE_ADDR. Default behind BEHIND_TLS_PROXY: X-Forwarded-For.
+FORMS_CLIENT_IP_HEADER = env.str(
+    "FORMS_CLIENT_IP_HEADER",
+    default="X-Forwarded-For" if env.bool("BEHIND_TLS_PROXY", default=False) else "",
+)
+FORMS_PROXY_HOPS = env.int("FORMS_PROXY_HOPS", default=1)
+
 # Key for encrypting GoTo secrets and tokens at rest (Fernet). Default: derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 

@@ -8,7 +8,8 @@ may do by filling in the form. Instead each page carries:
 - a signed, expiring token naming the form (and a random nonce that makes a repeated post of
   the same page recognisable);
 - a honeypot input that people never see and bots fill in;
-- a per-IP rate limit on posts, counted in Django's cache.
+- a per-address rate limit on posts (IPv6: per /64), counted in Django's cache; behind a
+  proxy the address comes from its X-Forwarded-For (settings.FORMS_CLIENT_IP_HEADER).
 
 The rate limit uses the default cache. The embedded mode's local-memory cache counts per
 process, so N server processes allow N times the limit; production should point CACHES at a
@@ -38,15 +39,12 @@ SALT = "forms_builder.public-form"
 
 
 def token_max_age() -> int:
-    return int(getattr(settings, "FORMS_TOKEN_MAX_AGE", 2 * 24 * 3600))
+    return int(settings.FORMS_TOKEN_MAX_AGE)
 
 
 def rate_limit() -> tuple[int, int]:
-    """(posts, seconds) allowed per IP address."""
-    return (
-        int(getattr(settings, "FORMS_RATE_LIMIT", 60)),
-        int(getattr(settings, "FORMS_RATE_LIMIT_PERIOD", 600)),
-    )
+    """(posts, seconds) allowed per visitor address."""
+    return int(settings.FORMS_RATE_LIMIT), int(settings.FORMS_RATE_LIMIT_PERIOD)
 
 
 class BadToken(Exception):
@@ -93,14 +91,33 @@ def dedupe_key(nonce: str, values: Mapping[str, Any]) -> str:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """REMOTE_ADDR, or the header settings.FORMS_CLIENT_IP_HEADER names (behind a proxy)."""
-    header = getattr(settings, "FORMS_CLIENT_IP_HEADER", "")
-    raw = request.META.get(header, "") if header else ""
-    raw = raw.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
+    """The visitor's address: REMOTE_ADDR, or behind a proxy the one it put in the header
+    settings.FORMS_CLIENT_IP_HEADER names. Proxies append to X-Forwarded-For, so the visitor's
+    address is FORMS_PROXY_HOPS from the right; what is left of it the visitor wrote."""
+    header = settings.FORMS_CLIENT_IP_HEADER
+    raw = request.META.get("REMOTE_ADDR", "")
+    if header:
+        hops = [part.strip() for part in request.headers.get(header, "").split(",")]
+        hops = [part for part in hops if part]
+        depth = max(1, int(settings.FORMS_PROXY_HOPS))
+        raw = hops[-depth] if len(hops) >= depth else ""
     try:
         return str(ipaddress.ip_address(raw))
     except ValueError:
         return None
+
+
+def rate_limit_key(ip: str | None) -> str:
+    """Who the limit counts: an IPv4 address, or an IPv6 /64 (what one household or server
+    gets, so rotating through its addresses does not escape the limit)."""
+    if ip is None:
+        return "unknown"
+    address = ipaddress.ip_address(ip)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def over_rate_limit(ip: str | None) -> bool:
@@ -109,7 +126,7 @@ def over_rate_limit(ip: str | None) -> bool:
     if limit <= 0:
         return False
     window = int(time.time() // period)
-    key = f"forms:posts:{ip or 'unknown'}:{window}"
+    key = f"forms:posts:{rate_limit_key(ip)}:{window}"
     cache.add(key, 0, timeout=period)
     try:
         count = cache.incr(key)

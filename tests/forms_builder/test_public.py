@@ -314,6 +314,46 @@ def test_posts_over_the_rate_limit_are_refused(
     assert submit(other, contact_form, answers(), token=token).status_code == 200
 
 
+def test_behind_a_proxy_each_visitor_has_a_limit_of_their_own(
+    contact_form: Form, settings: Any
+) -> None:
+    """Every post arrives from the proxy: the visitor is the address the proxy appended to
+    X-Forwarded-For, never what the visitor wrote further left."""
+    settings.FORMS_RATE_LIMIT = 2
+    settings.FORMS_CLIENT_IP_HEADER = "X-Forwarded-For"
+
+    def post_as(forwarded_for: str, number: int) -> int:
+        client = Client(REMOTE_ADDR="10.0.0.2", headers={"X-Forwarded-For": forwarded_for})
+        return submit(client, contact_form, answers(company=f"C{number}")).status_code
+
+    assert [post_as("198.51.100.1", n) for n in range(3)] == [200, 200, 429]
+    assert post_as("198.51.100.2", 3) == 200  # another visitor behind the same proxy
+    assert post_as("203.0.113.9, 198.51.100.1", 4) == 429  # a forged left part changes nothing
+    ips = set(Submission.objects.values_list("ip_address", flat=True))
+    assert ips == {"198.51.100.1", "198.51.100.2"}
+
+    settings.FORMS_PROXY_HOPS = 2  # a CDN, then our own proxy
+    assert post_as("198.51.100.3, 10.9.9.9", 5) == 200
+    assert Submission.objects.filter(ip_address="198.51.100.3").count() == 1
+
+
+def test_one_ipv6_network_shares_a_limit_whatever_address_it_posts_from(
+    contact_form: Form, settings: Any
+) -> None:
+    settings.FORMS_RATE_LIMIT = 2
+    statuses = [
+        submit(
+            Client(REMOTE_ADDR=f"2001:db8:1:2::{number:x}"),
+            contact_form,
+            answers(company=f"C{number}"),
+        ).status_code
+        for number in range(1, 4)
+    ]
+    assert statuses == [200, 200, 429]
+    other_network = Client(REMOTE_ADDR="2001:db8:1:3::1")
+    assert submit(other_network, contact_form, answers(company="X")).status_code == 200
+
+
 def test_emoji_accents_apostrophes_and_ampersands_are_stored_exactly_and_escaped_once(
     visitor: Client, contact_form: Form, marketer_client: Client
 ) -> None:
