@@ -100,7 +100,8 @@ def client_ip(request: HttpRequest) -> str | None:
         hops = [part.strip() for part in request.headers.get(header, "").split(",")]
         hops = [part for part in hops if part]
         depth = max(1, int(settings.FORMS_PROXY_HOPS))
-        raw = hops[-depth] if len(hops) >= depth else ""
+        if hops:  # fewer than FORMS_PROXY_HOPS: it skipped an outer proxy; the farthest there is
+            raw = hops[-min(depth, len(hops))]
     try:
         return str(ipaddress.ip_address(raw))
     except ValueError:
