@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -53,9 +54,14 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponseBase:
         form: Form | None = Form.objects.get(slug=slug)  # unique: no ORDER BY, no LIMIT
     except Form.DoesNotExist:
         form = None
-    embedded = request.GET.get("embed") == "1"
+    try:
+        embedded, address_read = request.GET.get("embed") == "1", True
+    except TooManyFieldsSent:  # in the address: said on the form's own page, not Django's
+        embedded, address_read = False, False
     if form is None or not form.is_published:
         return unavailable(request, form, embedded, "This form is not available.", status=404)
+    if not address_read:
+        return too_many_fields(request, form, embedded)
     if form.is_closed:
         return unavailable(request, form, embedded, "This form is closed.", status=410)
     if request.method == "POST":
@@ -71,7 +77,9 @@ def _blank_form(request: HttpRequest, form: Form) -> PublicForm:
     initial = {
         field.key: request.GET[field.key][:1000]
         for field in fields
-        if isinstance(get_field_type(field.field_type), HiddenType) and field.key in request.GET
+        if isinstance(get_field_type(field.field_type), HiddenType)
+        and field.key in request.GET
+        and is_text([request.GET[field.key]])
     }
     return PublicForm(form, fields, now_context(), initial=initial)
 
@@ -95,6 +103,9 @@ def _post(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
     except (UnreadablePostError, MultiPartParserError, BadRequest, SuspiciousOperation) as error:
         # BadRequest: e.g. a urlencoded body declared in a charset other than UTF-8.
         logger.info("Form %s: unreadable post from %s (%s)", form.pk, ip, type(error).__name__)
+        return unavailable(request, form, embedded, NOT_IN_ONE_PIECE, status=400)
+    if not is_text(name for key, values in data.lists() for name in (key, *values)):
+        logger.info("Form %s: answers from %s are not text (lone surrogates)", form.pk, ip)
         return unavailable(request, form, embedded, NOT_IN_ONE_PIECE, status=400)
     if data.get(protection.HONEYPOT_FIELD):
         logger.info("Form %s: honeypot filled in from %s; not stored", form.pk, ip)
@@ -212,6 +223,17 @@ def _success(request: HttpRequest, form: Form, embedded: bool) -> HttpResponse:
         return redirect(form.redirect_url)
     context = {"definition": form, "embedded": embedded}
     return render(request, "forms_builder/public/success.html", context)
+
+
+def is_text(values: Iterable[str]) -> bool:
+    """Whether every value can be written out as UTF-8: no lone surrogates, which a request
+    read in an unsound charset could bring (config/charset.py keeps servers from that)."""
+    try:
+        for value in values:
+            value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def too_large(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:

@@ -494,6 +494,61 @@ def test_a_urlencoded_post_in_another_charset_is_refused_on_the_forms_page(
     assert not Submission.objects.exists()
 
 
+def test_answers_with_lone_surrogates_are_refused_not_a_crash(contact_form: Form) -> None:
+    """Read in UTF-7 (which config/charset.py keeps servers from), "+2AA-" is a lone
+    surrogate that cannot be stored or shown again."""
+    visitor = Client(REMOTE_ADDR="203.0.113.7", raise_request_exception=True)
+    token = page_token(visitor, contact_form)
+    values = {**answers(first_name="+2AA-"), TOKEN_FIELD: token}
+    body = (
+        "".join(
+            f'--XyZ\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in values.items()
+            for value in (value if isinstance(value, list) else [value])
+        )
+        + "--XyZ--\r\n"
+    )
+    response = visitor.post(
+        "/f/contact-us/",
+        body.encode(),
+        content_type="multipart/form-data; boundary=XyZ",
+        # Declared here, or the test client would encode the body in UTF-7 first.
+        CONTENT_TYPE="multipart/form-data; boundary=XyZ; charset=utf-7",
+    )
+    assert response.status_code == 400
+    assert response.context["message"] == (
+        "Your answers did not arrive in one piece. Please submit again."
+    )
+    assert not Submission.objects.exists()
+
+
+def test_a_hidden_value_with_a_lone_surrogate_is_left_out_of_the_page() -> None:
+    form = make_form()
+    add_field(form, "hidden", "Campaign", key="campaign")
+    visitor = Client(raise_request_exception=True)
+    response = visitor.get("/f/sign-up/?campaign=%2B2AA-", CONTENT_TYPE="text/plain; charset=utf-7")
+    assert response.status_code == 200
+    [hidden] = re.findall(r'<input type="hidden" name="campaign"[^>]*>', response.content.decode())
+    assert "value=" not in hidden
+    good = visitor.get("/f/sign-up/?campaign=spring%20%26%20more").content.decode()
+    [hidden] = re.findall(r'<input type="hidden" name="campaign"[^>]*>', good)
+    assert 'value="spring &amp; more"' in hidden
+
+
+def test_an_address_with_too_many_parameters_gets_the_forms_own_page(
+    contact_form: Form, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 20
+    query = "&".join(f"x{i}=1" for i in range(30))
+    visitor = Client(raise_request_exception=True)
+    response = visitor.get(f"/f/contact-us/?embed=1&{query}")
+    assert response.status_code == 413
+    assert response.context["definition"] == contact_form
+    assert "too many fields (at most 20)" in response.context["message"]
+    unpublished = make_form("draft", published=False)
+    assert visitor.get(f"/f/{unpublished.slug}/?{query}").status_code == 404  # not said exists
+
+
 @pytest.mark.parametrize("length", ["abc", "-1", "1e3"])
 def test_an_unreadable_content_length_is_a_bad_request(contact_form: Form, length: str) -> None:
     visitor = Client(REMOTE_ADDR="203.0.113.7", raise_request_exception=True)
