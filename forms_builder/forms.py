@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -14,12 +14,12 @@ from contacts.models import CONTACT_FIELDS
 from contacts.services import clean_contact_fields
 from forms_builder.fields import CUSTOM_PREFIX, FieldType, now_context
 from forms_builder.models import Field, Form
+from forms_builder.protection import normal_origin
 from forms_builder.services import contact_field_choices, contact_field_label
 
 CONFIG_PREFIX = "config_"
 CUSTOM_CHOICE = "custom"
 CUSTOM_NAME = re.compile(r"[\w .'-]{1,80}")
-ORIGIN = re.compile(r"https?://[^\s/?#]+")
 
 
 def https_by_default(model_field: Any, **kwargs: Any) -> forms.Field | None:
@@ -65,16 +65,23 @@ class FormSettingsForm(forms.ModelForm):
         return slug
 
     def clean_embed_origins(self) -> str:
-        lines = [
-            line.strip().rstrip("/") for line in self.cleaned_data["embed_origins"].splitlines()
-        ]
+        lines = [line.strip() for line in self.cleaned_data["embed_origins"].splitlines()]
         lines = [line for line in lines if line]
-        bad = [line for line in lines if not ORIGIN.fullmatch(line)]
+        origins = [normal_origin(line) for line in lines]
+        bad = [line for line, origin in zip(lines, origins, strict=True) if origin is None]
         if bad:
             raise ValidationError(
-                f"Not a site address: {', '.join(bad)}. Write e.g. https://www.example.com."
+                f"Not a site address: {', '.join(bad)}. Write one per line, e.g. "
+                "https://www.example.com (or https://*.example.com for all its subdomains)."
             )
-        return "\n".join(lines)
+        return "\n".join(dict.fromkeys(origin for origin in origins if origin))
+
+    def clean_closes_at(self) -> datetime | None:
+        value = self.cleaned_data.get("closes_at")
+        # Beyond these, converting between time zones overflows Python's calendar.
+        if value is not None and not 1970 <= value.year <= 9000:
+            raise ValidationError("Choose a date between the years 1970 and 9000.")
+        return value
 
 
 class FieldEditForm(forms.ModelForm):

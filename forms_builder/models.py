@@ -12,6 +12,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from forms_builder.protection import normal_origin
+
 DEFAULT_SUCCESS_MESSAGE = "Thank you! We have received your answers."
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 # Below Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), so the form's own limit is the one hit.
@@ -90,9 +92,10 @@ class Form(models.Model):
 
     @property
     def origins(self) -> list[str]:
-        return [
-            line.strip().rstrip("/") for line in self.embed_origins.splitlines() if line.strip()
-        ]
+        """The sites allowed to frame it, as CSP writes them (ones stored before the builder
+        checked them strictly are left out if they are no site address)."""
+        found = (normal_origin(line) for line in self.embed_origins.splitlines() if line.strip())
+        return [origin for origin in found if origin]
 
 
 class Field(models.Model):

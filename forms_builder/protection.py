@@ -21,11 +21,13 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import re
 import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -135,3 +137,42 @@ def over_rate_limit(ip: str | None) -> bool:
         cache.set(key, 1, timeout=period)
         count = 1
     return count > limit
+
+
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def normal_origin(text: str) -> str | None:
+    """A site allowed to frame the form, as CSP's frame-ancestors writes it: scheme, host
+    (an international name in its ASCII form, or *. for every subdomain) and port; None for
+    anything else, which could otherwise break the policy or open it to every site."""
+    try:
+        parts = urlsplit(text.strip().rstrip("/"))
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or parts.path or parts.query or parts.fragment:
+        return None
+    if parts.username is not None or parts.password is not None or parts.netloc.endswith(":"):
+        return None
+    wildcard = host.startswith("*.")
+    try:
+        ascii_host = host.removeprefix("*.").encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+    labels = ascii_host.split(".")
+    if not all(_HOST_LABEL.fullmatch(label) for label in labels) and not _is_ip(ascii_host):
+        return None
+    if wildcard and (len(labels) < 2 or _is_ip(ascii_host)):
+        return None
+    shown = f"[{ascii_host}]" if ":" in ascii_host else ascii_host
+    return f"{parts.scheme}://{'*.' if wildcard else ''}{shown}{f':{port}' if port else ''}"
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

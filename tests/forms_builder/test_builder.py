@@ -84,6 +84,49 @@ def test_embedding_sites_must_be_site_addresses(marketer_client: Client) -> None
     assert Form.objects.get().origins == ["https://www.example.com", "http://shop.example.org:8080"]
 
 
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://a.example,frame-ancestors",  # would split the policy in two
+        "https://a.example'",
+        "https://*",  # every site
+        "https://a.example/path",
+        "https://user@a.example",
+        "https://a.example:99999",
+        "ftp://a.example",
+    ],
+)
+def test_an_embedding_site_that_would_break_the_policy_is_refused(
+    marketer_client: Client, origin: str
+) -> None:
+    form = make_form()
+    data = {**settings_data(slug="sign-up"), "allow_embedding": "on", "embed_origins": origin}
+    response = marketer_client.post(f"/forms/{form.pk}/settings/", data)
+    assert response.status_code == 200
+    assert "Not a site address:" in response.content.decode()
+    assert Form.objects.get().embed_origins == ""
+
+
+def test_an_international_site_name_is_framed_by_its_ascii_name(
+    marketer_client: Client, visitor: Client
+) -> None:
+    """A non-ASCII header value was MIME-encoded by Django, which browsers ignore: the
+    policy was gone and any site could frame the form."""
+    form = make_form()
+    origins = "https://例え.jp\nhttps://*.Example.com\nhttps://xn--r8jz45g.jp"
+    data = {**settings_data(slug="sign-up"), "allow_embedding": "on", "embed_origins": origins}
+    assert marketer_client.post(f"/forms/{form.pk}/settings/", data).status_code == 302
+    assert Form.objects.get().embed_origins == "https://xn--r8jz45g.jp\nhttps://*.example.com"
+    response = visitor.get("/f/sign-up/?embed=1")
+    assert response["Content-Security-Policy"] == (
+        "frame-ancestors 'self' https://xn--r8jz45g.jp https://*.example.com"
+    )
+    # One stored before this check is left out rather than breaking the header.
+    Form.objects.update(embed_origins="https://例え.jp\nhttps://a.example,x")
+    response = visitor.get("/f/sign-up/?embed=1")
+    assert response["Content-Security-Policy"] == "frame-ancestors 'self' https://xn--r8jz45g.jp"
+
+
 def test_adding_a_field_of_each_standard_type(marketer_client: Client) -> None:
     form = make_form()
     extra = {
@@ -491,6 +534,24 @@ def test_saving_a_closing_date_in_the_past_warns(marketer_client: Client, market
     later = (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
     response = marketer_client.post(url, settings_data(closes_at=later), follow=True)
     assert [str(message) for message in response.context["messages"]] == ["Settings saved."]
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-31T20:00", "1969-12-31T23:59"])
+def test_a_closing_date_at_the_calendars_ends_is_refused(
+    marketer_client: Client, marketer: User, when: str
+) -> None:
+    """West of UTC 9999-12-31 20:00 is in the year 10000 in UTC: saving it overflowed; an
+    early one overflowed every page showing it to someone east or west."""
+    marketer.time_zone = "America/New_York"
+    marketer.save()
+    form = make_form("spring")
+    response = marketer_client.post(f"/forms/{form.pk}/settings/", settings_data(closes_at=when))
+    assert response.status_code == 200
+    assert "Choose a date between the years 1970 and 9000." in response.content.decode()
+    assert Form.objects.get().closes_at is None
+    response = marketer_client.post("/forms/new/", settings_data(slug="other", closes_at=when))
+    assert response.status_code == 200 and not Form.objects.filter(slug="other").exists()
+    assert marketer_client.get("/forms/").status_code == 200
 
 
 def test_deleting_a_field_several_actions_need_gives_one_message(marketer_client: Client) -> None:
