@@ -60,7 +60,11 @@ class SubmissionContext:
     memo: dict[Any, Any] = field(default_factory=dict)
 
     def mapped(self, contact_field: str) -> str:
-        """The submitted value of the field mapped to this contact field ("" if none)."""
+        """The submitted value of the field mapped to this contact field ("" if none); for the
+        email, the contact's, normalised (no invisible characters, an IDN domain in ASCII):
+        what GoTo and mail servers can take."""
+        if contact_field == EMAIL_MAPPING and self.contact is not None:
+            return self.contact.email
         for item in self.fields:
             if item.contact_field == contact_field:
                 value = self.values.get(item.key, "")

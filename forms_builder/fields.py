@@ -9,6 +9,7 @@ removed) is left out of the public form and flagged in the builder.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -152,12 +153,46 @@ def choices_text(choices: Sequence[Sequence[str]]) -> str:
 # --- The standard types -----------------------------------------------------------------------
 
 
+class TypedText(forms.CharField):
+    """Text as a person types it. Invisible characters (format characters such as zero-width
+    spaces) and white space at either end are trimmed, so an answer of only those is no
+    answer; control characters, and line breaks outside a paragraph, are refused: they have
+    no place in a name and forge lines in a notification."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
+        self.multiline = multiline
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        text = str(super().to_python(value))
+        start, end = 0, len(text)
+        while start < end and _invisible(text[start]):
+            start += 1
+        while end > start and _invisible(text[end - 1]):
+            end -= 1
+        return text[start:end]
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        allowed = "\t\n\r" if self.multiline else "\t"
+        if any(unicodedata.category(char) == "Cc" and char not in allowed for char in value):
+            raise ValidationError(
+                "Remove the control characters from this text."
+                if self.multiline
+                else "Write this on one line, without control characters."
+            )
+
+
+def _invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
 class TextType(FieldType):
     key = "text"
     label = "Text"
 
     def form_field(self, field: Field, context: RenderContext) -> forms.Field:
-        return forms.CharField(
+        return TypedText(
             max_length=effective_max_length(field, self, contact_limit(field)),
             widget=forms.TextInput(attrs=text_attrs(field, self)),
             **common(field),
@@ -172,15 +207,15 @@ class TextareaType(FieldType):
     max_length_limit = 20000
 
     def form_field(self, field: Field, context: RenderContext) -> forms.Field:
-        return forms.CharField(
+        return TypedText(
+            multiline=True,
             max_length=effective_max_length(field, self, contact_limit(field)),
             widget=forms.Textarea(attrs={**text_attrs(field, self), "rows": "4"}),
-            strip=True,
             **common(field),
         )
 
 
-class EmailField(forms.CharField):
+class EmailField(TypedText):
     """Checked the way contacts are (normalised, IDN domains); stored as the visitor typed it."""
 
     def validate(self, value: Any) -> None:
@@ -390,11 +425,22 @@ class HiddenType(FieldType):
     def form_field(self, field: Field, context: RenderContext) -> forms.Field:
         options = common(field)
         options["required"] = False
-        return forms.CharField(
+        return HiddenText(
             max_length=effective_max_length(field, self, contact_limit(field)),
             widget=forms.HiddenInput(),
             **options,
         )
+
+
+class HiddenText(TypedText):
+    """The visitor can neither see nor mend a hidden value (it came with the link): one that
+    does not fit is left out ("") instead of refusing the whole form."""
+
+    def clean(self, value: Any) -> str:
+        try:
+            return str(super().clean(value))
+        except ValidationError:
+            return ""
 
 
 def contact_limit(field: Field) -> int | None:

@@ -14,6 +14,7 @@ from forms_builder.fields import (
     CUSTOM_PREFIX,
     EMAIL_MAPPING,
     FieldType,
+    HiddenText,
     RenderContext,
     StoredValue,
     get_field_type,
@@ -135,9 +136,13 @@ class PublicForm(forms.Form):
         try:
             clean_contact_fields(mapped)
         except ValidationError as error:
-            by_contact_field = {field.contact_field: field.key for field, _ in self.typed_fields}
+            by_contact_field = {field.contact_field: field for field, _ in self.typed_fields}
             for name, messages in error.message_dict.items():
-                self.add_error(by_contact_field.get(name), messages)
+                field = by_contact_field.get(name)
+                if field is not None and isinstance(self.fields[field.key], HiddenText):
+                    self.cleaned_data[field.key] = ""  # not the visitor's to mend: left out
+                else:
+                    self.add_error(field.key if field else None, messages)
 
     def _check_total_size(self) -> None:
         values = self.stored_values()

@@ -22,6 +22,7 @@ from tests.forms_builder.helpers import (
     answers,
     make_form,
     page_token,
+    person_fields,
     submit,
     token_from,
 )
@@ -460,12 +461,59 @@ def test_other_methods_are_refused(visitor: Client, contact_form: Form, method: 
     assert getattr(visitor, method)("/f/contact-us/").status_code == 405
 
 
-def test_a_bad_hidden_value_is_shown_at_the_top(visitor: Client, db: None) -> None:
-    form = make_form()
+def test_a_hidden_value_that_does_not_fit_is_left_out_not_a_refusal(
+    visitor: Client, db: None
+) -> None:
+    """The visitor can neither see nor mend a hidden value (it came with the link): refusing
+    it made the form impossible to send, and the lead was lost."""
+    form = person_fields(make_form())
     add_field(form, "hidden", "Campaign", max_length=5)
-    response = submit(visitor, form, {"campaign": "far too long"})
+    add_field(form, "hidden", "Zone", key="zone", contact_field="time_zone")
+    add_field(form, "hidden", "Phone", key="phone", contact_field="phone")
+    values = {
+        **answers(),
+        "campaign": "far too long",
+        "zone": "Mars/Base",
+        "phone": "1" * 60,
+    }
+    response = submit(visitor, form, values)
+    assert response.status_code == 200
+    submission = Submission.objects.get()
+    assert [submission.data[key] for key in ("campaign", "zone", "phone")] == ["", "", ""]
+    contact = Contact.objects.get()
+    assert (contact.email, contact.time_zone, contact.phone) == ("zoe@example.com", "", "")
+
+    Submission.objects.all().delete()
+    values = {**values, "campaign": "ok", "zone": "Europe/Paris", "phone": "+33 1 23"}
+    assert submit(visitor, form, {**values, "email": "ann@example.com"}).status_code == 200
+    assert [Submission.objects.get().data[key] for key in ("campaign", "zone", "phone")] == [
+        "ok",
+        "Europe/Paris",
+        "+33 1 23",
+    ]
+
+
+def test_invisible_and_control_characters_in_text_answers(visitor: Client, db: None) -> None:
+    form = person_fields(make_form())
+    add_field(form, "textarea", "Message", key="message")
+    zero_width = "\u200b\u200d\ufeff"
+    # An answer of only invisible characters is no answer: a required name stays required.
+    response = submit(visitor, form, answers(last_name=zero_width))
     assert response.status_code == 400
-    assert "Campaign: Ensure this value has at most 5 characters" in response.content.decode()
+    assert "This field is required." in response.content.decode()
+    # A line break in a name would forge a line in the notification.
+    response = submit(visitor, form, answers(first_name="Eve\r\nBcc: x@example.com"))
+    assert response.status_code == 400
+    assert "Write this on one line, without control characters." in response.content.decode()
+    response = submit(visitor, form, {**answers(), "message": "beep\x07"})
+    assert "Remove the control characters from this text." in response.content.decode()
+    assert not Submission.objects.exists()
+    # Trimmed at the ends only: a joined emoji (ZWJ inside) and line breaks in a paragraph stay.
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    values = {**answers(first_name=f"\u200b{family} Zoë\u200b"), "message": "Hi,\r\nthere\tyou"}
+    assert submit(visitor, form, values).status_code == 200
+    data = Submission.objects.get().data
+    assert (data["first_name"], data["message"]) == (f"{family} Zoë", "Hi,\r\nthere\tyou")
 
 
 def test_errors_are_marked_for_assistive_technology(visitor: Client, contact_form: Form) -> None:

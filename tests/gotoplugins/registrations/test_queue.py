@@ -603,6 +603,25 @@ def test_the_problems_page_names_the_form_and_the_time_in_the_users_zone(
     assert f'<td class="text-break"><a href="/contacts/{contact.pk}/">ann@example.com</a>' in html
 
 
+def test_goto_gets_the_contacts_normalised_email_not_the_one_typed(
+    webinar_form: Form, transport: EmulatorAdapter, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Typed with invisible characters, full-width letters or a unicode domain, an address
+    is stored on the contact normalised; GoTo gets that one, which it can take."""
+    webinar = upcoming("webinar")[0]
+    typed = "\u200bZoe.Lee\u200b@Bücher.Example"
+    response = sign_up(
+        Client(), webinar_form, django_capture_on_commit_callbacks, webinar=webinar.key,
+        email=typed,
+    )  # fmt: skip
+    assert response.status_code == 200
+    contact = Contact.objects.get()
+    assert contact.email == "zoe.lee@xn--bcher-kva.example"
+    [registrant] = [r for r in registrants(webinar) if "zoe.lee" in r.email_lower]
+    assert registrant.email == contact.email
+    assert Submission.objects.get().data["email"] == typed.strip("\u200b")  # as typed, trimmed
+
+
 def test_a_worker_knows_the_queues_tasks() -> None:
     """Celery autodiscovers only <app>/tasks.py; a fresh worker process must know these too."""
     script = (
