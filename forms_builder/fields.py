@@ -91,7 +91,7 @@ class FieldType:
         if cleaned is None:
             return ""
         if isinstance(cleaned, list | tuple):
-            return [str(item) for item in cleaned]
+            return list(dict.fromkeys(str(item) for item in cleaned))  # each choice once
         return str(cleaned)
 
     def display(self, field: Field, value: StoredValue, context: RenderContext) -> str:

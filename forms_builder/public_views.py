@@ -107,7 +107,7 @@ def _post(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
     if not is_text(name for key, values in data.lists() for name in (key, *values)):
         logger.info("Form %s: answers from %s are not text (lone surrogates)", form.pk, ip)
         return unavailable(request, form, embedded, NOT_IN_ONE_PIECE, status=400)
-    if data.get(protection.HONEYPOT_FIELD):
+    if data.get(protection.HONEYPOT_FIELD, "").strip():  # white space: autofill, not a bot
         logger.info("Form %s: honeypot filled in from %s; not stored", form.pk, ip)
         return _success(request, form, embedded)
     public_form = PublicForm(form, public_fields(form), now_context(), data=data)

@@ -149,7 +149,7 @@ def register(
     record = Record(answer, "registration")
     return Registration(
         registrant_key=record.key("registrantKey"),
-        join_url=record.text("joinUrl"),
+        join_url=record.web_address("joinUrl"),
         confirmation_url=record.text("confirmationUrl"),
     )
 
@@ -201,7 +201,7 @@ def _registrant(record: Record) -> Registrant:
         surname=record.text("surname"),
         email=record.required_text("email"),
         status=record.text("status"),
-        join_url=record.text("joinUrl"),
+        join_url=record.web_address("joinUrl"),
         confirmation_url=record.text("confirmationUrl"),
         registration_date=record.optional_instant("registrationDate"),
     )

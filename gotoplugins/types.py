@@ -110,6 +110,12 @@ class Record:
         value = self._first(names)
         return "" if value is None or value == "" else parse_key(value, self._name(names))
 
+    def web_address(self, *names: str) -> str:
+        """A link field: kept only when it is an http(s) address, "" otherwise (it is shown
+        as a link: javascript: and the like never reach a page)."""
+        value = self.text(*names).strip()
+        return value if value.lower().startswith(("https://", "http://")) else ""
+
     def text(self, *names: str) -> str:
         """A string field, "" when absent; numbers are accepted as their decimal text."""
         value = self._first(names)

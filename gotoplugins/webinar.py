@@ -194,7 +194,7 @@ def create_registrant(
     record = Record(answer, "registration")
     return Registration(
         registrant_key=record.key("registrantKey"),
-        join_url=record.text("joinUrl"),
+        join_url=record.web_address("joinUrl"),
         status=record.text("status"),
     )
 
@@ -258,7 +258,7 @@ def _webinar(record: Record) -> Webinar:
         description=record.text("description"),
         times=time_ranges(record.records("times"), "startTime", "endTime"),
         time_zone=record.text("timeZone"),
-        registration_url=record.text("registrationUrl"),
+        registration_url=record.web_address("registrationUrl"),
         organizer_key=record.optional_key("organizerKey"),
         account_key=record.optional_key("accountKey"),
         # Lists say recurrenceType, WebinarByKey says type and recurrencePeriod (§2.2).
@@ -274,7 +274,7 @@ def _registrant(record: Record) -> Registrant:
         last_name=record.text("lastName"),
         email=record.required_text("email"),
         status=record.text("status"),
-        join_url=record.text("joinUrl"),
+        join_url=record.web_address("joinUrl"),
         registration_date=record.optional_instant("registrationDate"),
         time_zone=record.text("timeZone"),
     )
@@ -301,9 +301,9 @@ def _existing_registration(
     """
     details = Record(dict(error.details), "duplicate registrant")
     key = details.optional_key("registrantKey")
-    if key and details.text("joinUrl"):
+    if key and details.web_address("joinUrl"):
         return Registration(
-            key, details.text("joinUrl"), details.text("status"), already_registered=True
+            key, details.web_address("joinUrl"), details.text("status"), already_registered=True
         )
     found = _registrant_by_key(api, organizer_key, webinar_key, key) if key else None
     if found is None:

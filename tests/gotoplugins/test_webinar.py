@@ -243,6 +243,21 @@ def test_get_registrant(goto: Harness) -> None:
     )
 
 
+@pytest.mark.parametrize("link", ["javascript:alert(document.domain)", "data:text/html,x", "//x"])
+def test_a_link_from_goto_that_is_no_web_address_is_dropped_at_the_edge(
+    goto: Harness, link: str
+) -> None:
+    """Links GoTo gives are shown as links (Registration problems, the timeline): only
+    http(s) addresses get that far."""
+    goto.http.get(
+        goto.url(f"{WEBINAR}/registrants/3019527584166801154"), json={**ANN, "joinUrl": link}
+    )
+    goto.http.get(goto.url(WEBINAR), json={**LISTED_WEBINAR, "registrationUrl": link})
+
+    assert webinar.get_registrant(goto.api, OK, WK, "3019527584166801154").join_url == ""
+    assert webinar.get_webinar(goto.api, OK, WK).registration_url == ""
+
+
 def test_create_registrant_sends_the_documented_body(goto: Harness) -> None:
     goto.http.post(
         goto.url(f"{WEBINAR}/registrants"),
