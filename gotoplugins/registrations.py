@@ -20,7 +20,7 @@ The submission and the contact are never touched by a failure here.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -45,6 +45,12 @@ from gotoplugins.models import (
     RegistrationRequest,
 )
 from gotoplugins.oauth import AccountTokens, OAuthFailure
+from gotoplugins.registration_outcomes import (
+    WAITING,
+    action_title,
+    outcome_registered,
+    reused_ref,
+)
 from gotoplugins.sync.writer import SOURCE_TYPE, title
 
 logger = logging.getLogger(__name__)
@@ -59,8 +65,6 @@ CLAIM = timedelta(minutes=5)  # longer than the HTTP seam's worst case (4 tries 
 STUCK_AFTER = timedelta(minutes=15)
 RECONNECT = "The GoTo account needs to be reconnected (Plugins page)."
 OPEN = (Status.PENDING, Status.PROCESSING, Status.FAILED)
-WAITING = "WAITING"
-DENIED = "DENIED"
 
 
 @dataclass(frozen=True)
@@ -101,9 +105,10 @@ def request_registration(
     for _ in range(2):  # a second look when the open request finished between two queries
         existing = active_registration(event, contact)
         if existing is not None:
-            return outcome_registered(
+            reused = outcome_registered(
                 event, existing.join_url, already=True, status=existing.registration_status
             )
+            return replace(reused, ref=reused_ref(existing))
         request = _open_request(event, contact, person, submission_id, source)
         if request is not None:
             return outcome_for(request)
@@ -467,35 +472,6 @@ def problems(now: datetime | None = None) -> QuerySet[RegistrationRequest]:
 
 def noun(event: Event) -> str:
     return {"webinar": "webinar", "training": "training"}.get(event.product, "event")
-
-
-def action_title(event: Event) -> str:
-    return f"{event.info.label} registration: {event.subject}"
-
-
-def outcome_registered(event: Event, join_url: str, *, already: bool, status: str = "") -> Outcome:
-    """What the submission shows once GoTo has the registration (or refused it)."""
-    if status == DENIED:
-        return Outcome(
-            action_title(event),
-            Result.FAILED,
-            "Not registered: the organizer declined this person's registration at GoTo.",
-        )
-    message = "Already registered: the registration was reused." if already else "Registered."
-    if status == WAITING:
-        message = (
-            f"{message.removesuffix('.')}, awaiting the organizer's approval at GoTo. "
-            "No join link yet: GoTo gives one once the organizer approves."
-        )
-    elif not join_url:
-        message += " No join link yet: GoTo has not given one."
-    return Outcome(
-        action_title(event),
-        Result.DONE,
-        message,
-        link=join_url,
-        link_label="Join link" if join_url else "",
-    )
 
 
 def outcome_for(request: RegistrationRequest) -> Outcome:

@@ -26,6 +26,7 @@ from contacts.models import Contact
 from contacts.services import ActivityDraft, record_activities
 from gotoplugins.extensions import GOTO_ATTENDED, GOTO_CANCELLED, GOTO_REGISTERED
 from gotoplugins.models import Event, Participation
+from gotoplugins.registration_outcomes import show_goto_answers
 from gotoplugins.sync import people
 from gotoplugins.sync.types import AttendanceRow, Counts, Participants, Person, RegistrationRow
 
@@ -44,6 +45,8 @@ class Plan:
     changed: dict[int, Participation] = field(default_factory=dict)
     changed_fields: set[str] = field(default_factory=set)
     uncancel: list[Participation] = field(default_factory=list)  # "cancelled" rows to delete
+    # Registrations whose status or join link GoTo changed (an approval, say).
+    answered: dict[int, Participation] = field(default_factory=dict)
 
 
 def save(event: Event, participants: Participants, *, now: datetime) -> Counts:
@@ -96,6 +99,7 @@ def _save(
         Participation.objects.bulk_update(list(plan.changed.values()), fields, batch_size=BATCH)
     if plan.uncancel:
         Participation.objects.filter(pk__in=[row.pk for row in plan.uncancel]).delete()
+    show_goto_answers(event, plan.answered.values())
     drafts = resolved.activities + _activities(event, plan, existing, now)
     record_activities(drafts)
     return Counts(
@@ -251,6 +255,8 @@ def _update(row: Participation, values: dict[str, Any], plan: Plan) -> None:
         setattr(row, name, value)
         plan.changed[row.pk] = row
         plan.changed_fields.add(name)
+        if name in ("registration_status", "join_url"):
+            plan.answered[row.pk] = row
 
 
 # --- Timeline ---------------------------------------------------------------------------------

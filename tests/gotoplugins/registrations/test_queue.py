@@ -20,8 +20,9 @@ from forms_builder.tasks import process_pending_submissions, process_stalled_sub
 from gotoplugins import registrations
 from gotoplugins.emulator import faults
 from gotoplugins.emulator import models as emulator
-from gotoplugins.models import Event, GoToAccount, Participation, ProductConnection
+from gotoplugins.models import Event, GoToAccount, Participation, ProductConnection, SyncRun
 from gotoplugins.models import RegistrationRequest as Request
+from gotoplugins.sync import runner, sync_product
 from gotoplugins.tasks_registrations import process_registration
 from tests.forms_builder.helpers import add_field, make_form, person_fields, submit
 from tests.gotoplugins.emulator.helpers import EmulatorAdapter
@@ -84,6 +85,7 @@ def test_a_webinar_needing_approval_says_so_and_promises_no_join_link(
     transport: EmulatorAdapter,
     marketer_client: Client,
     django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """GoTo answers WAITING (no joinUrl) when the organizer approves registrations by hand."""
     webinar = upcoming("webinar")[0]
@@ -106,13 +108,16 @@ def test_a_webinar_needing_approval_says_so_and_promises_no_join_link(
     assert entry.details["registration_status"] == "WAITING"
     assert "join_url" not in entry.details
     result = Submission.objects.get().results.get()
-    assert (result.status, result.link, result.link_label) == (Result.DONE, "", "")
+    # Waiting, not done: the submission is listed as Waiting (not OK) until GoTo decides.
+    assert (result.status, result.link, result.link_label) == (Result.PENDING, "", "")
     assert result.message == (
         "Registered, awaiting the organizer's approval at GoTo. "
         "No join link yet: GoTo gives one once the organizer approves."
     )
     timeline = marketer_client.get(f"/contacts/{row.contact_id}/").content.decode()
     assert "Awaiting the organizer&#x27;s approval: no join link yet" in timeline
+    listed = marketer_client.get(f"/forms/{webinar_form.pk}/submissions/?status=pending")
+    assert "zoe@example.com" in listed.content.decode()
 
     # A second submission reuses the registration, and still says it awaits the approval.
     sign_up(Client(), webinar_form, django_capture_on_commit_callbacks, webinar=webinar.key)
@@ -122,6 +127,22 @@ def test_a_webinar_needing_approval_says_so_and_promises_no_join_link(
         "Already registered: the registration was reused, awaiting the organizer's approval "
         "at GoTo. No join link yet: GoTo gives one once the organizer approves."
     )
+
+    # The organizer approves at GoTo: the next sync brings the join link to both submissions.
+    emulator.Registrant.objects.filter(key=registrant.key).update(status="APPROVED")
+    monkeypatch.setattr(runner, "api_for", registrations.api_for)  # the same in-process GoTo
+    run = sync_product("webinar", trigger=SyncRun.Trigger.COMMAND)
+    assert run.status == SyncRun.Status.SUCCESS, run.errors
+    row.refresh_from_db()
+    assert row.registration_status == "APPROVED" and row.join_url.startswith("http")
+    shown = [
+        (r.status, r.message, r.link)
+        for r in ActionResult.objects.filter(submission__form=webinar_form).order_by("id")
+    ]
+    assert shown == [
+        (Result.DONE, "Registered.", row.join_url),
+        (Result.DONE, "Already registered: the registration was reused.", row.join_url),
+    ]
 
 
 def test_an_approved_registration_has_its_status_in_the_timeline(
@@ -416,9 +437,9 @@ def test_several_webinars_chosen_at_once(
         form=form, action_type="goto_register_webinar", config={"event": "form"}
     )
     first, second = upcoming("webinar")[:2]
-    response = sign_up(
-        Client(), form, django_capture_on_commit_callbacks, webinars=[first.key, second.key]
-    )
+    keys = [first.key, second.key]
+    emulator.Event.objects.filter(key__in=keys).update(approval_type="AUTOMATIC")
+    response = sign_up(Client(), form, django_capture_on_commit_callbacks, webinars=keys)
     assert response.status_code == 200
     assert Participation.objects.filter(kind="registered").count() == 2
     assert Submission.objects.get().results.filter(status=Result.DONE).count() == 2
