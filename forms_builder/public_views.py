@@ -104,7 +104,7 @@ def _post(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
         # BadRequest: e.g. a urlencoded body declared in a charset other than UTF-8.
         logger.info("Form %s: unreadable post from %s (%s)", form.pk, ip, type(error).__name__)
         return unavailable(request, form, embedded, NOT_IN_ONE_PIECE, status=400)
-    if not is_text(name for key, values in data.lists() for name in (key, *values)):
+    if not posted_text(data):
         logger.info("Form %s: answers from %s are not text (lone surrogates)", form.pk, ip)
         return unavailable(request, form, embedded, NOT_IN_ONE_PIECE, status=400)
     if data.get(protection.HONEYPOT_FIELD, "").strip():  # white space: autofill, not a bot
@@ -155,7 +155,7 @@ def _readable_post(request: HttpRequest, form: Form) -> QueryDict | None:
     if length is None or length > form.max_body_bytes:
         return None
     try:
-        return request.POST
+        data = request.POST
     except (
         RequestDataTooBig,
         TooManyFieldsSent,
@@ -166,6 +166,7 @@ def _readable_post(request: HttpRequest, form: Form) -> QueryDict | None:
         SuspiciousOperation,
     ):
         return None
+    return data if posted_text(data) else None
 
 
 def _answers_kept(form: Form, data: QueryDict) -> PublicForm:
@@ -234,6 +235,10 @@ def is_text(values: Iterable[str]) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def posted_text(data: QueryDict) -> bool:
+    return is_text(name for key, values in data.lists() for name in (key, *values))
 
 
 def too_large(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:

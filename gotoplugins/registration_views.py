@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
 
@@ -70,10 +71,23 @@ def retryable() -> QuerySet[RegistrationRequest]:
 
 class RetryView(View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if registrations.retry(pk):
-            messages.success(request, "Trying the registration again.")
-        else:
+        if not registrations.retry(pk):
             messages.info(request, "This registration is already done or being made.")
+            return redirect("gotoplugins:registration-problems")
+        # Without a broker the try has run by now; with one, a worker makes it shortly.
+        tried = RegistrationRequest.objects.filter(pk=pk).first()
+        Status = RegistrationRequest.Status
+        if tried is not None and tried.status == Status.DONE:
+            messages.success(request, f"Registered: {tried.contact} for “{tried.event}”.")
+        elif tried is not None and tried.status == Status.FAILED:
+            messages.error(request, f"Tried again, and it failed: {tried.last_error}")
+        elif tried is not None and tried.attempts and tried.next_attempt_at > timezone.now():
+            messages.warning(
+                request,
+                f"Tried again, not registered yet: {tried.last_error} It is tried again later.",
+            )
+        else:
+            messages.success(request, "Queued: the registration is being tried again.")
         return redirect("gotoplugins:registration-problems")
 
 

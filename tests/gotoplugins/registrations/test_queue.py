@@ -248,6 +248,38 @@ def test_a_refusal_is_final_visible_and_retryable_by_hand(
     assert "No problems" in marketer_client.get("/plugins/registrations/").content.decode()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_retry_by_hand_says_how_the_try_went(
+    webinar_form: Form, transport: EmulatorAdapter, marketer_client: Client
+) -> None:
+    """Without a broker the try runs before the page comes back: its message says the result
+    (a test transaction would hold it until the end, hence a transactional test)."""
+    webinar = upcoming("webinar")[0]
+    emulator.Event.objects.filter(key=webinar.key).update(approval_type="AUTOMATIC")
+    faults.add_fault(REGISTRANTS, method="POST", status=400, body={"description": "Bad email"})
+    assert submit(Client(), webinar_form, {**person(), "webinar": webinar.key}).status_code == 200
+    request = Request.objects.get()
+    assert request.status == Status.FAILED
+
+    def retry_message() -> list[str]:
+        response = marketer_client.post(f"/plugins/registrations/{request.pk}/retry/", follow=True)
+        return [str(message) for message in response.context["messages"]]
+
+    faults.add_fault(REGISTRANTS, method="POST", status=400, body={"description": "Bad email"})
+    assert retry_message() == [
+        "Tried again, and it failed: GoTo refused the registration (400): Bad email."
+    ]
+    faults.add_fault(REGISTRANTS, method="POST", status=503, times=None)  # past the seam's retry
+    [message] = retry_message()
+    assert message.startswith("Tried again, not registered yet: ") and message.endswith(
+        " It is tried again later."
+    )
+    faults.clear_faults()
+    contact = Contact.objects.get()
+    assert retry_message() == [f"Registered: {contact} for “{webinar.subject}”."]
+    assert retry_message() == ["This registration is already done or being made."]
+
+
 @pytest.mark.parametrize(
     ("fault", "wait"),
     [
