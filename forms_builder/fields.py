@@ -270,6 +270,22 @@ class ChoicesType(FieldType):
     def choices(self, field: Field, context: RenderContext) -> Choices:
         return [(str(v), str(label)) for v, label in field.config.get("choices") or []]
 
+    def problems(self, field: Field) -> list[str]:
+        """A choice the mapped contact field cannot hold would fail every visitor who picks
+        it (answers joined with ", " when several may be chosen)."""
+        limit = contact_limit(field)
+        values = [value for value, _ in self.choices(field, now_context())]
+        longest = (
+            len(", ".join(values)) if self.is_multiple(field) else max(map(len, values), default=0)
+        )
+        if limit is None or longest <= limit:
+            return []
+        return [
+            f"“{field.label}” has choices longer than the contact's "
+            f"{field.contact_field.replace('_', ' ')} can hold ({limit} characters): shorten "
+            "their values or save the field to another contact field."
+        ]
+
     def display(self, field: Field, value: StoredValue, context: RenderContext) -> str:
         labels = dict(self.choices(field, context))
         values = value if isinstance(value, list) else [value] if value else []

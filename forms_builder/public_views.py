@@ -120,8 +120,9 @@ def _post(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
         return _page(request, form, embedded, public_form, status=400)
     visit = services.Visit(
         ip_address=ip,
-        user_agent=request.headers.get("User-Agent", ""),
-        referrer=request.headers.get("Referer", ""),
+        # No NUL: PostgreSQL's text cannot hold one (gunicorn refuses them; runserver does not).
+        user_agent=request.headers.get("User-Agent", "").replace("\x00", ""),
+        referrer=request.headers.get("Referer", "").replace("\x00", ""),
         embedded=embedded,
     )
     with deferred.collect() as jobs:

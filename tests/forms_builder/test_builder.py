@@ -230,6 +230,23 @@ def test_the_first_email_field_fills_the_contacts_email_unless_told_otherwise(
     assert 'id="form-no-contact"' not in marketer_client.get(f"/forms/{form.pk}/").content.decode()
 
 
+def test_a_choice_the_mapped_contact_field_cannot_hold_is_refused(
+    marketer_client: Client,
+) -> None:
+    form = make_form()
+    long_value = "x" * 150
+    data = field_data(label="Country", contact_field="country")
+    data["config_choices"] = f"FR|France\n{long_value}|Far too long"
+    response = marketer_client.post(f"/forms/{form.pk}/fields/add/select/", data)
+    assert response.status_code == 400
+    assert "“Country” has choices longer than the contact&#x27;s country can hold" in (
+        response.content.decode()
+    )
+    assert not form.fields.exists()
+    data["config_choices"] = "FR|France\nDE|Germany"
+    assert marketer_client.post(f"/forms/{form.pk}/fields/add/select/", data).status_code == 302
+
+
 def test_two_fields_may_not_fill_the_same_contact_field(marketer_client: Client) -> None:
     form = make_form()
     add_field(form, "text", "Company", contact_field="company")

@@ -271,6 +271,13 @@ def test_the_honeypot_looks_like_success_but_stores_nothing(
     assert response.status_code == 200 and Submission.objects.count() == 1
 
 
+def test_a_nul_in_the_headers_is_not_stored(contact_form: Form) -> None:
+    visitor = Client(headers={"User-Agent": "bot\x00/1", "Referer": "https://x.example/\x00"})
+    assert submit(visitor, contact_form, answers()).status_code == 200
+    submission = Submission.objects.get()
+    assert (submission.user_agent, submission.referrer) == ("bot/1", "https://x.example/")
+
+
 def test_a_choice_sent_twice_is_stored_once(visitor: Client, contact_form: Form) -> None:
     assert (
         submit(visitor, contact_form, answers(topics=["seo", "seo", "ads", "seo"])).status_code
