@@ -14,7 +14,7 @@ from django.db import close_old_connections
 from config.charset import sound_charset, sound_content_type
 from config.wsgi import application
 from forms_builder.models import Submission
-from tests.forms_builder.helpers import TOKEN, answers, make_form, person_fields
+from tests.forms_builder.helpers import TOKEN, answers, make_form, multipart_body, person_fields
 
 
 def call(method: str, path: str, content_type: str, body: bytes = b"") -> tuple[str, bytes]:
@@ -62,17 +62,10 @@ def test_answers_in_an_unsound_charset_are_stored_as_the_characters_sent(charset
     assert match is not None, (status, page[:300])
     sent = "+2AA-" if charset == "utf-7" else "\\ud800"
     values = {**answers(first_name=sent), "cv_token": match.group(1)}
-    body = (
-        "".join(
-            f'--XyZ\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-            for name, value in values.items()
-            for value in (value if isinstance(value, list) else [value])
-        )
-        + "--XyZ--\r\n"
-    )
+    body = multipart_body(values)
     status, _ = call(
         "POST", "/f/contact-us/", f"multipart/form-data; boundary=XyZ; charset={charset}",
-        body.encode(),
+        body,
     )  # fmt: skip
     assert status == "200 OK"
     assert Submission.objects.get().data["first_name"] == sent

@@ -92,3 +92,13 @@ def answers(**changes: object) -> dict[str, object]:
     }
     values.update(changes)
     return {key: value for key, value in values.items() if value is not None}
+
+
+def multipart_body(values: dict[str, object], boundary: str = "XyZ") -> bytes:
+    """A multipart/form-data body written by hand (the test client would re-encode it)."""
+    parts = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{item}\r\n'
+        for name, value in values.items()
+        for item in (value if isinstance(value, list) else [value])
+    )
+    return f"{parts}--{boundary}--\r\n".encode()

@@ -21,6 +21,7 @@ from tests.forms_builder.helpers import (
     add_field,
     answers,
     make_form,
+    multipart_body,
     page_token,
     person_fields,
     submit,
@@ -566,17 +567,10 @@ def test_answers_with_lone_surrogates_are_refused_not_a_crash(contact_form: Form
     visitor = Client(REMOTE_ADDR="203.0.113.7", raise_request_exception=True)
     token = page_token(visitor, contact_form)
     values = {**answers(first_name="+2AA-"), TOKEN_FIELD: token}
-    body = (
-        "".join(
-            f'--XyZ\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-            for name, value in values.items()
-            for value in (value if isinstance(value, list) else [value])
-        )
-        + "--XyZ--\r\n"
-    )
+    body = multipart_body(values)
     response = visitor.post(
         "/f/contact-us/",
-        body.encode(),
+        body,
         content_type="multipart/form-data; boundary=XyZ",
         # Declared here, or the test client would encode the body in UTF-7 first.
         CONTENT_TYPE="multipart/form-data; boundary=XyZ; charset=utf-7",
