@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -32,6 +32,10 @@ def normalise_email(email: str) -> str:
         return text  # not a valid domain: the validator says so
 
 
+# Django's validator, without its allowance for user@localhost: no contact is reached there.
+validate_deliverable_email = EmailValidator(allowlist=[])
+
+
 def clean_email(email: str) -> str:
     """The normalised email, or ValidationError with a message a person can act on."""
     normalised = normalise_email(email or "")
@@ -39,7 +43,12 @@ def clean_email(email: str) -> str:
         raise ValidationError("The email is missing.", code="required")
     if len(normalised) > Contact._meta.get_field("email").max_length:  # type: ignore[operator]
         raise ValidationError("The email is longer than 254 characters.", code="max_length")
-    validate_email(normalised)
+    local, _, domain = normalised.rpartition("@")
+    if domain.startswith("[") or any(unicodedata.category(char) == "Cc" for char in local):
+        # Valid by the RFC, never a marketing contact: an IP address for a domain, or
+        # control characters in a quoted name.
+        raise ValidationError("Enter a valid email address.", code="invalid")
+    validate_deliverable_email(normalised)
     return normalised
 
 

@@ -80,6 +80,10 @@ def test_upsert_records_created_and_updated_activities() -> None:
         ("   ", "The email is missing."),
         ("not-an-email", "Enter a valid email address."),
         ("a@b", "Enter a valid email address."),
+        ("root@localhost", "Enter a valid email address."),  # no contact is reached there
+        ("zoe@[127.0.0.1]", "Enter a valid email address."),
+        ("zoe@[IPv6:2001:db8::1]", "Enter a valid email address."),
+        ('"a\x01b"@example.com', "Enter a valid email address."),
         ("x" * 250 + "@example.com", "The email is longer than 254 characters."),
     ],
 )
