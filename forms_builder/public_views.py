@@ -11,6 +11,7 @@ import logging
 import math
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +32,7 @@ from django.http import (
 )
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -43,6 +45,9 @@ from forms_builder.public_form import PublicForm, public_fields
 logger = logging.getLogger(__name__)
 
 NOT_IN_ONE_PIECE = "Your answers did not arrive in one piece. Please submit again."
+# (form id, its updated_at, embedded) -> the rendered success page: see _success().
+_success_pages: dict[tuple[int, datetime, bool], str] = {}
+MAX_SUCCESS_PAGES = 1000
 
 
 @login_not_required
@@ -220,11 +225,24 @@ def _page(
     return render(request, "forms_builder/public/form.html", context, status=status)
 
 
-def _success(request: HttpRequest, form: Form, embedded: bool) -> HttpResponse:
+def _success(request: HttpRequest, form: Form, embedded: bool) -> HttpResponseBase:
+    """The success page (or the form's redirect). It is the same for every visitor, so each
+    process renders it once per version of the form (its updated_at) and embedding."""
     if form.redirect_url and not embedded:
         return redirect(form.redirect_url)
-    context = {"definition": form, "embedded": embedded}
-    return render(request, "forms_builder/public/success.html", context)
+    key = (form.pk, form.updated_at, embedded)
+    page = _success_pages.get(key)
+    if page is None:
+        if len(_success_pages) >= MAX_SUCCESS_PAGES:
+            _success_pages.clear()
+        context = {"definition": form, "embedded": embedded}
+        page = render_to_string("forms_builder/public/success.html", context, request)
+        _success_pages[key] = page
+    return HttpResponse(page)
+
+
+def forget_success_pages() -> None:
+    _success_pages.clear()
 
 
 def is_text(values: Iterable[str]) -> bool:

@@ -15,7 +15,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role, User
-from forms_builder import deferred, public_form
+from forms_builder import deferred, public_form, public_views
 from gotoplugins import upcoming
 
 PASSWORD = "correct horse battery staple"
@@ -76,9 +76,11 @@ def _forget_upcoming_events() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _forget_what_processes_keep() -> None:
     """A drain one test sent must not keep the next test's submissions from sending theirs,
-    nor fields one test's form had show on the next test's form (ids come again)."""
+    nor fields or the success page one test's form had show for the next test's form (ids
+    come again)."""
     deferred.forget_drains()
     public_form.forget_fields()
+    public_views.forget_success_pages()
 
 
 @pytest.fixture

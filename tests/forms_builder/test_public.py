@@ -279,6 +279,31 @@ def test_a_nul_in_the_headers_is_not_stored(contact_form: Form) -> None:
     assert (submission.user_agent, submission.referrer) == ("bot/1", "https://x.example/")
 
 
+def test_the_success_page_follows_the_forms_settings(
+    visitor: Client, contact_form: Form, marketer_client: Client
+) -> None:
+    """Rendered once per version of the form: a change of its settings shows at once."""
+    first = submit(visitor, contact_form, answers(email="a@example.com")).content.decode()
+    assert "We have received your answers" in first
+    settings_page = {
+        "name": contact_form.name,
+        "slug": contact_form.slug,
+        "submit_label": "Send",
+        "success_message": "Merci & à bientôt!",
+        "max_body_bytes": 65536,
+    }
+    url = f"/forms/{contact_form.pk}/settings/"
+    assert marketer_client.post(url, settings_page).status_code == 302
+    again = submit(visitor, contact_form, answers(email="b@example.com")).content.decode()
+    assert "Merci &amp; à bientôt!" in again and "We have received" not in again
+    embedded = visitor.post(
+        "/f/contact-us/?embed=1",
+        {**answers(email="c@example.com"), TOKEN_FIELD: page_token(visitor, contact_form)},
+    ).content.decode()
+    assert "Merci &amp; à bientôt!" in embedded and '<body class="cv-embedded">' in embedded
+    assert '<body class="cv-embedded">' not in again
+
+
 def test_a_choice_sent_twice_is_stored_once(visitor: Client, contact_form: Form) -> None:
     assert (
         submit(visitor, contact_form, answers(topics=["seo", "seo", "ads", "seo"])).status_code
