@@ -283,6 +283,10 @@ class FieldEditView(FormMixin, TemplateView):
             except DefinitionRefused as refused:
                 for problem in unique(refused.problems):
                     edit_form.add_error(None, f"Not saved: {problem}")
+                if not adding:
+                    edit_form.add_error(
+                        None, "If an action needs this field as it was, change that action first."
+                    )
             else:
                 word = "added" if adding else "saved"
                 messages.success(request, f"Field “{field.label}” {word}.")

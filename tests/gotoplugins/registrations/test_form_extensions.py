@@ -162,7 +162,11 @@ def test_the_chosen_webinar_needs_a_required_webinar_field(
     # Now the field cannot be made optional or deleted, nor a name mapping removed.
     edit = {"label": "Webinar", "help_text": "", "placeholder": ""}
     response = marketer_client.post(f"/forms/{form.pk}/fields/{field.pk}/", edit)
-    assert response.status_code == 400 and "Not saved" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Not saved: “Register to GoToWebinar” registers for the webinar chosen in" in page
+    assert "“Webinar” is not required." in page
+    assert "If an action needs this field as it was, change that action first." in page
     response = marketer_client.post(f"/forms/{form.pk}/fields/{field.pk}/delete/", follow=True)
     assert (
         "“Webinar” was not deleted: “Register to GoToWebinar” registers for the webinar chosen "
