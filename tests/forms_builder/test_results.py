@@ -70,6 +70,7 @@ def test_the_list_shows_newest_first_with_status(marketer_client: Client, form: 
     assert rows == [new, old]
     html = response.content.decode()
     assert "Problem" in html and "Waiting" in html and "person1@example.com" in html
+    assert html.count(" UTC</a></td>") == 2  # each time says its zone (the user's)
 
 
 @pytest.mark.parametrize(
