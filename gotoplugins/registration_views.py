@@ -74,21 +74,25 @@ class RetryView(View):
         if not registrations.retry(pk):
             messages.info(request, "This registration is already done or being made.")
             return redirect("gotoplugins:registration-problems")
-        # Without a broker the try has run by now; with one, a worker makes it shortly.
-        tried = RegistrationRequest.objects.filter(pk=pk).first()
-        Status = RegistrationRequest.Status
-        if tried is not None and tried.status == Status.DONE:
-            messages.success(request, f"Registered: {tried.contact} for “{tried.event}”.")
-        elif tried is not None and tried.status == Status.FAILED:
-            messages.error(request, f"Tried again, and it failed: {tried.last_error}")
-        elif tried is not None and tried.attempts and tried.next_attempt_at > timezone.now():
-            messages.warning(
-                request,
-                f"Tried again, not registered yet: {tried.last_error} It is tried again later.",
-            )
-        else:
-            messages.success(request, "Queued: the registration is being tried again.")
+        tried = RegistrationRequest.objects.select_related("contact", "event").filter(pk=pk)
+        for row in tried:  # none if its contact was deleted meanwhile
+            messages.add_message(request, *how_the_retry_went(row))
         return redirect("gotoplugins:registration-problems")
+
+
+def how_the_retry_went(tried: RegistrationRequest) -> tuple[int, str]:
+    """Without a broker the try has run by now; with one, a worker makes it shortly."""
+    Status = RegistrationRequest.Status
+    if tried.status == Status.DONE:
+        return messages.SUCCESS, f"Registered: {tried.contact} for “{tried.event}”."
+    if tried.status == Status.FAILED:
+        return messages.ERROR, f"Tried again, and it failed: {tried.last_error}"
+    if tried.attempts and tried.next_attempt_at > timezone.now():
+        return (
+            messages.WARNING,
+            f"Tried again, not registered yet: {tried.last_error} It is tried again later.",
+        )
+    return messages.SUCCESS, "Queued: the registration is being tried again."
 
 
 class RetryAllView(View):
