@@ -45,11 +45,14 @@ class Command(BaseCommand):
         started = time.monotonic()
         due = {name: started + _seconds(entry) for name, entry in schedule.items()}
         self.stdout.write(f"Running {len(schedule)} periodic tasks inline: {', '.join(due)}.")
-        while True:
-            name = min(due, key=due.__getitem__)
-            time.sleep(max(0.0, due[name] - time.monotonic()))
-            self._run(name, schedule[name])
-            due[name] = time.monotonic() + _seconds(schedule[name])
+        try:
+            while True:
+                name = min(due, key=due.__getitem__)
+                time.sleep(max(0.0, due[name] - time.monotonic()))
+                self._run(name, schedule[name])
+                due[name] = time.monotonic() + _seconds(schedule[name])
+        except KeyboardInterrupt:  # Ctrl-C on make run stops the server and this together
+            self.stdout.write("Periodic tasks stopped.")
 
     def _run(self, name: str, entry: dict[str, Any]) -> None:
         try:
