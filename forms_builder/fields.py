@@ -9,6 +9,7 @@ removed) is left out of the public form and flagged in the builder.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -362,6 +363,18 @@ class CheckboxType(FieldType):
         return "Yes" if value else "No"
 
 
+class WrittenNumber(forms.DecimalField):
+    """A number as people write it: ASCII digits, one point, a sign, an exponent at most.
+    (Python's Decimal also takes "1_0" and digits of other scripts, which then read wrong.)"""
+
+    WRITTEN = re.compile(r"\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value.strip() and not self.WRITTEN.fullmatch(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class NumberType(FieldType):
     key = "number"
     label = "Number"
@@ -391,7 +404,7 @@ class NumberType(FieldType):
         config = field.config
         low, high = config.get("min_value"), config.get("max_value")
         attrs = {**text_attrs(field, self), "inputmode": "decimal"}
-        return forms.DecimalField(
+        return WrittenNumber(
             max_digits=20,
             decimal_places=0 if config.get("whole") else 10,
             min_value=None if low is None else Decimal(low),

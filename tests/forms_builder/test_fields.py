@@ -17,6 +17,7 @@ from forms_builder.fields import (
     SelectType,
     field_types,
     get_field_type,
+    now_context,
     parse_choices,
 )
 from forms_builder.models import Field, Form
@@ -52,6 +53,24 @@ def test_the_standard_types_are_registered_first() -> None:
         "hidden",
     ]
     assert get_field_type("nope") is None
+
+
+@pytest.mark.parametrize("written", ["1_0", "١٢", "１", "1.2.3", "0x10", "1e", "NaN", "Infinity"])
+def test_a_number_not_written_with_ascii_digits_is_refused(written: str) -> None:
+    """Python's Decimal reads "1_0" as 10 and other scripts' digits too."""
+    number = NumberType().form_field(
+        Field(field_type="number", label="N", config={}), now_context()
+    )
+    with pytest.raises(ValidationError, match=r"Enter a number\."):
+        number.clean(written)
+
+
+@pytest.mark.parametrize(("written", "value"), [("42", "42"), (" -1.5 ", "-1.5"), ("1e3", "1E+3")])
+def test_a_number_as_people_write_it(written: str, value: str) -> None:
+    number = NumberType().form_field(
+        Field(field_type="number", label="N", config={}), now_context()
+    )
+    assert str(number.clean(written)) == value
 
 
 def test_numbers_are_stored_without_exponents_or_trailing_zeros() -> None:
